@@ -20,9 +20,11 @@ MAX_MINOR_UNITS = 10**15
 MAX_QUANTITY = 10**15
 MAX_QUANTITY_PLACES = 12
 
-_MAX_TEXT_LENGTH = 40
-# ASCII digits only: ``\d`` would also accept Arabic-Indic and other Unicode digits.
-_DECIMAL_TEXT = re.compile(r"(?P<sign>-?)(?P<whole>[0-9]+)(?:\.(?P<fraction>[0-9]+))?")
+#: Longest decimal string accepted (a 10**15 amount with 12 decimals and a sign fits).
+MAX_DECIMAL_LENGTH = 40
+#: A plain decimal string. ASCII digits only: ``\d`` would also accept Arabic-Indic and other Unicode digits.
+DECIMAL_PATTERN = r"-?[0-9]+(?:\.[0-9]+)?"
+_DECIMAL_TEXT = re.compile(DECIMAL_PATTERN)
 
 _EXPONENT_0 = "BIF CLP DJF GNF ISK JPY KMF KRW PYG RWF UGX UYI VND VUV XAF XOF XPF"
 _EXPONENT_3 = "BHD IQD JOD KWD LYD OMR TND"
@@ -59,14 +61,14 @@ def _split_decimal(value: object, *, field: str) -> tuple[bool, str, str]:
     if not isinstance(value, str):
         kind = type(value).__name__
         raise ValidationFailed(f'must be a decimal string such as "12.50", not a JSON {kind}', field=field)
-    match = _DECIMAL_TEXT.fullmatch(value) if len(value) <= _MAX_TEXT_LENGTH else None
-    if match is None:
+    if len(value) > MAX_DECIMAL_LENGTH or not _DECIMAL_TEXT.fullmatch(value):
         raise ValidationFailed(
-            f'{value[:_MAX_TEXT_LENGTH]!r} is not a plain decimal string such as "12.50" '
+            f'{value[:MAX_DECIMAL_LENGTH]!r} is not a plain decimal string such as "12.50" '
             "(no exponent, no thousands separator, no NaN or Infinity)",
             field=field,
         )
-    return match["sign"] == "-", match["whole"], match["fraction"] or ""
+    whole, _, fraction = value.removeprefix("-").partition(".")
+    return value.startswith("-"), whole, fraction
 
 
 def parse_amount(value: object, currency: str, *, field: str, signed: bool = False) -> int:

@@ -1,0 +1,176 @@
+"""Request and response models of POST /splits/preview and POST /settlements/preview.
+
+Requests are strict: unknown fields are refused, and every amount or quantity is a decimal string ("12.50"), never a
+JSON number, so no value passes through a float. Rules that need several fields at once (blend fractions adding up to
+1, a total matching its lines, weights present for every participant) are checked by the service and the domain,
+which name the failing field with a path such as ``lines[0].parts[1].fraction``.
+
+The response models document the JSON the services return (they feed the OpenAPI description); the services build
+plain dicts and the tests hold those dicts to these models.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
+
+from chalicelib.domain.money import DECIMAL_PATTERN, MAX_DECIMAL_LENGTH
+
+MAX_PARTICIPANTS = 10_000
+MAX_LINES = 200
+MAX_BALANCES = 10_000
+
+_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
+def _iso_date(value: object) -> object:
+    """A ``YYYY-MM-DD`` string becomes a date; anything else (a number, another format) is refused."""
+    if not isinstance(value, str) or not _ISO_DATE.fullmatch(value):
+        raise ValueError("must be a date string such as 2026-01-31")
+    return date.fromisoformat(value)
+
+
+DecimalString = Annotated[
+    str,
+    StringConstraints(pattern=f"^{DECIMAL_PATTERN}$", max_length=MAX_DECIMAL_LENGTH),
+    Field(description='an exact decimal string such as "12.50"; JSON numbers are refused'),
+]
+IsoDate = Annotated[date, BeforeValidator(_iso_date)]
+Name = Annotated[str, StringConstraints(min_length=1, max_length=100)]
+CurrencyCode = Annotated[str, StringConstraints(pattern="^[A-Z]{3}$"), Field(description="ISO 4217 code, e.g. EUR")]
+
+PartMethod = Literal["equal", "weights", "consumption"]
+Method = Literal["equal", "weights", "consumption", "blend"]
+Unmetered = Literal["owner", "pro_rata", "equal"]
+Proration = Literal["days", "degree_days"]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+
+class SpanIn(_Strict):
+    """An inclusive date range: ``to`` is the last day counted (2026-01-01 to 2026-12-31 is 365 days)."""
+
+    start: IsoDate = Field(alias="from")
+    end: IsoDate = Field(alias="to", description="last day included")
+
+
+class RuleFieldsIn(_Strict):
+    """Fields of one allocation rule, shared by a blend part, a line and the one-line (simple) request."""
+
+    key: Name | None = Field(default=None, description="weights: which participant weight (area, occupants, ...)")
+    meter: Name | None = Field(default=None, description="consumption: meter kind, if there are several")
+    main_meter: DecimalString | None = Field(default=None, description="consumption: the main meter's units")
+    unmetered: Unmetered | None = Field(default=None, description="who pays main meter minus sub-meters; default owner")
+    allow_negative_loss: bool | None = Field(default=None, description="sub-meters above the main meter: spread back")
+
+
+class PartIn(RuleFieldsIn):
+    method: PartMethod
+    fraction: DecimalString = Field(description="share of the line, e.g. 0.7; a blend's fractions add up to 1")
+
+
+class LineRuleIn(RuleFieldsIn):
+    parts: list[PartIn] | None = Field(default=None, min_length=1, max_length=10, description="blend only")
+    fixed_charges: DecimalString | None = Field(default=None, description="split equally first; the rest by method")
+    common_deduction: DecimalString | None = Field(default=None, description="fraction the owner absorbs, e.g. 0.10")
+    proration: Proration | None = Field(default=None, description="presence weighting; default days")
+
+
+class LineIn(LineRuleIn):
+    name: Name
+    amount: DecimalString
+    method: Method
+
+
+class ParticipantIn(_Strict):
+    id: Name
+    consumption: DecimalString | dict[Name, DecimalString] | None = Field(
+        default=None, description="one meter's units, or units by meter kind"
+    )
+    weights: dict[Name, DecimalString] = Field(default_factory=dict, max_length=20)
+    present: list[SpanIn] | None = Field(
+        default=None, max_length=50, description="stays inside the period; absent means the whole period"
+    )
+
+
+class SplitPreviewRequest(LineRuleIn):
+    """Either the simple contract (``total`` + ``method`` and its fields) or ``lines``, each with its own rule.
+
+    ``proration`` at this level is the default of every line.
+    """
+
+    currency: CurrencyCode
+    total: DecimalString | None = Field(default=None, description="required without lines; with lines, their sum")
+    method: Method | None = None
+    lines: list[LineIn] | None = Field(default=None, min_length=1, max_length=MAX_LINES)
+    participants: list[ParticipantIn] = Field(max_length=MAX_PARTICIPANTS)
+    period: SpanIn | None = Field(default=None, description="billing period, both dates included")
+
+
+class SettlementPreviewRequest(_Strict):
+    currency: CurrencyCode
+    balances: dict[Name, DecimalString] = Field(
+        max_length=MAX_BALANCES, description="positive: is owed money; negative: owes; they add up to zero"
+    )
+    mode: Literal["minimal", "bill_holder"] = "minimal"
+    payee: Name | None = Field(default=None, description="bill_holder mode: who everyone settles with")
+
+
+class PartShareOut(_Strict):
+    """One pool of a line and this participant's exact part of it. Money values are in currency units."""
+
+    label: str = Field(description='"equal", "weights:area", "consumption:heat", "unmetered:...", "fixed_charges"')
+    fraction: str | None = Field(default=None, description="the part's fraction of the line")
+    pool: str = Field(description="exact amount of the line split by this basis")
+    quantity: str = Field(description="this participant's units or weight (1 for equal)")
+    presence: str | None = Field(default=None, description="days or degree days present, when prorated")
+    total: str = Field(description="sum over participants of quantity x presence")
+    rate: str = Field(description="pool / total: price per unit of quantity x presence")
+    exact: str = Field(description="pool x quantity x presence / total, before rounding")
+
+
+class LineShareOut(_Strict):
+    name: str
+    amount: str
+    exact: str = Field(description="exact share of the line before rounding")
+    rounding: int = Field(description="minor units added by the largest-remainder step (0 or 1)")
+    parts: list[PartShareOut]
+    explanation: str
+
+
+class ShareOut(_Strict):
+    id: str
+    amount: str
+    lines: list[LineShareOut]
+    breakdown: dict[str, PartShareOut] | None = Field(default=None, description="simple contract: parts by label")
+
+
+class LineTotalOut(_Strict):
+    name: str
+    amount: str
+    allocated: str
+
+
+class SplitPreviewResponse(_Strict):
+    currency: str
+    total: str
+    allocated: str = Field(description="total minus what the owner absorbs (common deduction, unmetered)")
+    lines: list[LineTotalOut]
+    shares: list[ShareOut]
+
+
+class TransferOut(_Strict):
+    payer: str = Field(alias="from")
+    payee: str = Field(alias="to")
+    amount: str
+
+
+class SettlementPreviewResponse(_Strict):
+    currency: str
+    transfers: list[TransferOut]
+    count: int
