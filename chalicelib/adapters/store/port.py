@@ -1,14 +1,14 @@
 """The document-store port: the only way services touch persistence.
 
-Narrow on purpose. A collection is declared once (``CollectionSpec``) with its indexes; queries are equality on declared
-indexed fields plus one optional range on the sort field, read in keyset pages. Writes are insert (unique indexes enforced
-by the backend), conditional update on ``version`` (optimistic concurrency) and delete. There are no raw query dicts, so
-a request value can never become a query operator: ``where`` values must be plain scalars.
+Narrow on purpose. A collection is declared once (``CollectionSpec``) with its indexes; queries are equality on
+declared indexed fields plus one optional range on the sort field, read in keyset pages. Writes are insert (unique
+indexes enforced by the backend), conditional update on ``version`` (optimistic concurrency) and delete. There are no
+raw query dicts, so a request value can never become a query operator: ``where`` values must be plain scalars.
 
 Documents are JSON-compatible dicts with a string ``_id`` and an integer ``version`` (set to 1 on insert, incremented by
 every update). Timestamps are ISO-8601 UTC strings (``2026-11-25T13:20:07.123456Z``), which sort as text. A collection
-declared with ``expires_field`` hides documents whose value there (epoch seconds, int) is in the past; backends also purge
-them (MongoDB TTL index on a BSON-date mirror; SQLite on write).
+declared with ``expires_field`` hides documents whose value there (epoch seconds, int) is in the past; backends also
+purge them (MongoDB TTL index on a BSON-date mirror; SQLite on write).
 
 Two adapters implement this: ``sqlite.SqliteStore`` (embedded default) and ``mongo.MongoStore`` (pymongo, production).
 """
@@ -27,7 +27,10 @@ Scalar = str | int | bool | None
 
 @dataclass(frozen=True)
 class Index:
-    """An index over one or more (dotted) fields. A unique index ignores documents where any of its fields is missing."""
+    """An index over one or more (dotted) fields.
+
+    A unique index ignores documents where any of its fields is missing.
+    """
 
     fields: tuple[str, ...]
     unique: bool = False
@@ -129,7 +132,8 @@ class Collection(Protocol):
         """One keyset page ordered by (``order_by``, ``_id``); ``cursor`` is the previous page's ``next_cursor``.
 
         Stable under concurrent inserts: a document is never returned twice, and none that existed before the first page
-        and still exists is skipped. Raises ``ValueError`` for a field that is not declared indexed or a malformed cursor.
+        and still exists is skipped. Raises ``ValueError`` for a field that is not declared indexed or a malformed
+        cursor.
         """
         ...
 

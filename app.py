@@ -1,0 +1,20 @@
+"""sharemeter's Chalice app: the single route table.
+
+In production each route group is its own Lambda: ``ROUTE_GROUP`` names the one blueprint this function registers. Unset
+(``chalice local``, ``chalice.test.Client``, packaging), every group is registered.
+"""
+
+from __future__ import annotations
+
+from chalice.app import Chalice
+
+from chalicelib import bootstrap, http
+from chalicelib.routes.groups import blueprints
+from chalicelib.settings import LOCAL_STAGE, route_group, stage
+
+app = Chalice(app_name="sharemeter")
+app.api.binary_types = []  # every response is JSON or text; nothing is base64-encoded
+http.use_container(bootstrap.container)
+
+for blueprint in blueprints(route_group(), local=stage() == LOCAL_STAGE):
+    app.register_blueprint(blueprint)

@@ -1,0 +1,9 @@
+"""UTC timestamps as the store keeps them: ISO-8601 with microseconds and a ``Z``, which sort as text."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+
+def utc_iso(epoch_seconds: float) -> str:
+    return datetime.fromtimestamp(epoch_seconds, UTC).isoformat(timespec="microseconds").replace("+00:00", "Z")

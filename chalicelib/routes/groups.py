@@ -1,0 +1,29 @@
+"""The route groups: each becomes its own Lambda in production (``ROUTE_GROUP``), all of them locally."""
+
+from __future__ import annotations
+
+from importlib import import_module
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from chalice.app import Blueprint
+
+ROUTE_GROUPS: dict[str, str] = {
+    "system": "chalicelib.routes.system",
+    "auth": "chalicelib.routes.auth",
+    "twofa": "chalicelib.routes.twofa",
+    "me": "chalicelib.routes.me",
+}
+LOCAL_ONLY_GROUPS: dict[str, str] = {"dev": "chalicelib.routes.dev"}
+
+
+def blueprints(selected: str | None, *, local: bool) -> list[Blueprint]:
+    """The blueprints to register: only ``selected`` when set (one Lambda), otherwise every group."""
+    available = ROUTE_GROUPS | (LOCAL_ONLY_GROUPS if local else {})
+    if selected:
+        if selected not in available:
+            raise ValueError(f"unknown ROUTE_GROUP {selected!r}; one of {sorted(available)}")
+        names = [selected]
+    else:
+        names = list(available)
+    return [import_module(available[name]).bp for name in names]

@@ -1,0 +1,59 @@
+"""Route group ``twofa``: finishing a sign-in with a second factor, and managing second factors."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from chalice.app import Blueprint
+
+from chalicelib.http import Reply, RequestContext, route
+from chalicelib.schemas.auth import (
+    Accepted,
+    CodeRequest,
+    MfaMethodChange,
+    MfaSendRequest,
+    MfaVerifyRequest,
+    RecoveryCodes,
+    TokenPair,
+    TotpSetup,
+)
+from chalicelib.services import login, mfa
+
+bp = Blueprint(__name__)
+TAGS = ("two-factor",)
+
+
+@route(bp, "/auth/mfa/send", "POST", body=MfaSendRequest, response=Accepted, status=202, auth=False, tags=TAGS,
+       summary="Send an SMS or email sign-in code for this login attempt", errors=(400, 401, 429))
+def send_code(ctx: RequestContext, body: MfaSendRequest) -> Reply:
+    login.send_code(ctx.container, body.mfa_token, body.method)
+    return Reply({"status": "code_sent"}, status=202)
+
+
+@route(bp, "/auth/mfa/verify", "POST", body=MfaVerifyRequest, response=TokenPair, auth=False, tags=TAGS,
+       summary="Finish signing in with a TOTP, SMS, email or recovery code", errors=(400, 401, 429))
+def verify(ctx: RequestContext, body: MfaVerifyRequest) -> dict[str, Any]:
+    return login.verify(ctx.container, body, client_ip=ctx.client_ip, user_agent=ctx.user_agent)
+
+
+@route(bp, "/auth/totp/setup", "POST", response=TotpSetup, tags=TAGS,
+       summary="Start authenticator-app enrolment: secret, otpauth URI and QR code", errors=(400, 401))
+def setup_totp(ctx: RequestContext) -> dict[str, Any]:
+    return mfa.setup_totp(ctx.container, ctx.require_principal())
+
+
+@route(bp, "/auth/totp/confirm", "POST", body=CodeRequest, response=RecoveryCodes, tags=TAGS,
+       summary="Turn the authenticator app on with a first code; returns recovery codes once", errors=(400, 401))
+def confirm_totp(ctx: RequestContext, body: CodeRequest) -> dict[str, Any]:
+    return mfa.confirm_totp(
+        ctx.container, ctx.require_principal(), body.code, client_ip=ctx.client_ip, user_agent=ctx.user_agent
+    )
+
+
+@route(bp, "/auth/mfa/methods", "POST", body=MfaMethodChange, response=TokenPair, tags=TAGS,
+       summary="Turn SMS or email codes on or off, or the authenticator app off (password required)",
+       errors=(400, 401))
+def change_method(ctx: RequestContext, body: MfaMethodChange) -> dict[str, Any]:
+    return mfa.change_method(
+        ctx.container, ctx.require_principal(), body, client_ip=ctx.client_ip, user_agent=ctx.user_agent
+    )

@@ -1,0 +1,228 @@
+"""Account use cases: registration, email and phone verification, profile, password change and reset, disabling.
+
+No answer reveals whether an email is registered (ASVS V6.3.8): registration and reset requests answer the same for
+known and unknown addresses, and the owner of a known address is told by email instead.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import TYPE_CHECKING, Any
+from zoneinfo import available_timezones
+
+from chalicelib.adapters.store.port import DuplicateKey
+from chalicelib.domain.errors import AuthenticationFailed, Forbidden, ValidationFailed, VersionConflict
+from chalicelib.domain.passwords import check_password
+from chalicelib.domain.timestamps import utc_iso
+from chalicelib.observability import record_event
+from chalicelib.services import challenges, sessions
+from chalicelib.services.messages import compose
+from chalicelib.services.throttle import is_allowed, throttle
+from chalicelib.services.users import (
+    DEFAULT_PREFERENCES,
+    find_by_email,
+    get_user,
+    normalize_email,
+    profile,
+    users,
+)
+
+if TYPE_CHECKING:
+    from chalicelib.adapters.store.port import Document
+    from chalicelib.bootstrap import Container
+    from chalicelib.schemas.auth import PasswordChange, PasswordReset, ProfileUpdate, RegisterRequest
+    from chalicelib.services.sessions import Principal
+
+VERIFY_LINK_PATH = "/verify-email"
+RESET_LINK_PATH = "/reset-password"
+
+
+class EmailNotVerified(Forbidden):
+    code = "email-not-verified"
+    title = "Email address not verified"
+
+
+def check_timezone(name: str, field: str = "timezone") -> None:
+    if name not in available_timezones():
+        raise ValidationFailed(f"unknown IANA time zone {name!r}", field=field)
+
+
+def register(container: Container, request: RegisterRequest, *, client_ip: str) -> None:
+    throttle(container, "register:ip", client_ip)
+    email = normalize_email(request.email)
+    check_password(request.password, email=email)
+    check_timezone(request.timezone)
+    password_hash = container.passwords.hash(request.password)  # hashed even for a known email: same timing
+    if find_by_email(container, email) is not None:
+        if is_allowed(container, "code-send:recipient", email):
+            container.notifier.send(compose("existing-account", "email", email))
+        return
+    now = container.clock()
+    user: Document = {
+        "_id": uuid.uuid4().hex,
+        "email": email,
+        "email_verified": False,
+        "name": request.name,
+        "phone": request.phone,
+        "phone_verified": False,
+        "locale": request.locale,
+        "timezone": request.timezone,
+        "password_hash": password_hash,
+        "status": "active",
+        "mfa": {},
+        "notification_preferences": DEFAULT_PREFERENCES,
+        "created_at": utc_iso(now),
+    }
+    try:
+        users(container).insert(user)
+    except DuplicateKey:  # registered concurrently: answer as for any known email
+        return
+    record_event("user.registered", user_id=user["_id"])
+    challenges.issue(
+        container, user_id=user["_id"], purpose="verify-email", channel="email", recipient=email,
+        link_path=VERIFY_LINK_PATH,
+    )
+    if request.phone:
+        challenges.issue(container, user_id=user["_id"], purpose="verify-phone", channel="sms", recipient=request.phone)
+
+
+def verify_email(container: Container, *, email: str | None, code: str | None, token: str | None) -> None:
+    if token:
+        user_id = challenges.consume_link(container, purpose="verify-email", token=token)
+        user = get_user(container, user_id)
+    elif email and code:
+        user_or_none = find_by_email(container, email)
+        throttle(container, "code-verify:account", normalize_email(email))
+        if user_or_none is None:
+            raise challenges.InvalidCode("the code is wrong, used or expired", field="code")
+        user = user_or_none
+        challenges.consume(container, user_id=user["_id"], purpose="verify-email", code=code)
+    else:
+        raise ValidationFailed("send either email and code, or the link's token", field="code")
+    _update(container, user, {"email_verified": True})
+    record_event("user.email_verified", user_id=user["_id"])
+
+
+def resend_verification(container: Container, email: str, *, client_ip: str) -> None:
+    throttle(container, "code-send:ip", client_ip)
+    user = find_by_email(container, email)
+    if user is None or user["email_verified"]:
+        return
+    throttle(container, "code-send:recipient", user["email"])
+    challenges.issue(
+        container, user_id=user["_id"], purpose="verify-email", channel="email", recipient=user["email"],
+        link_path=VERIFY_LINK_PATH,
+    )
+
+
+def verify_phone(container: Container, principal: Principal, code: str) -> dict[str, Any]:
+    user = get_user(container, principal.user_id)
+    throttle(container, "code-verify:account", user["_id"])
+    challenges.consume(container, user_id=user["_id"], purpose="verify-phone", code=code)
+    return profile(_update(container, user, {"phone_verified": True}))
+
+
+def get_profile(container: Container, principal: Principal) -> dict[str, Any]:
+    return profile(get_user(container, principal.user_id))
+
+
+def update_profile(container: Container, principal: Principal, change: ProfileUpdate) -> dict[str, Any]:
+    user = get_user(container, principal.user_id)
+    changes: dict[str, Any] = change.model_dump(exclude_none=True, exclude={"notification_preferences", "phone"})
+    if change.timezone is not None:
+        check_timezone(change.timezone)
+    if change.notification_preferences is not None:
+        preferences = {**user.get("notification_preferences", DEFAULT_PREFERENCES)}
+        preferences.update(change.notification_preferences.model_dump(exclude_none=True))
+        changes["notification_preferences"] = preferences
+    phone_changed = change.phone is not None and change.phone != user.get("phone")
+    if phone_changed:
+        if user.get("mfa", {}).get("sms", {}).get("enabled"):
+            raise ValidationFailed("turn off SMS sign-in codes before changing your phone number", field="phone")
+        changes |= {"phone": change.phone, "phone_verified": False}
+    updated = _update(container, user, changes)
+    if phone_changed and change.phone:
+        throttle(container, "code-send:recipient", change.phone)
+        challenges.issue(container, user_id=user["_id"], purpose="verify-phone", channel="sms", recipient=change.phone)
+        container.notifier.send(compose("phone-changed", "email", user["email"]))
+    return profile(updated)
+
+
+def change_password(
+    container: Container, principal: Principal, change: PasswordChange, *, client_ip: str, user_agent: str
+) -> dict[str, Any]:
+    """Re-authenticate with the current password, then replace it and sign out every session (ASVS V6.2.3)."""
+    user = get_user(container, principal.user_id)
+    throttle(container, "reauth:account", user["_id"])
+    if not container.passwords.verify(user["password_hash"], change.current_password):
+        raise AuthenticationFailed("the current password is wrong")
+    check_password(change.new_password, email=user["email"])
+    user = _update(container, user, {"password_hash": container.passwords.hash(change.new_password)})
+    sessions.revoke_all(container, user["_id"], reason="password-changed")
+    container.notifier.send(compose("password-changed", "email", user["email"]))
+    record_event("user.password_changed", user_id=user["_id"])
+    return sessions.start(container, user, client_ip=client_ip, user_agent=user_agent)
+
+
+def request_password_reset(container: Container, email: str, *, client_ip: str) -> None:
+    """Send a reset code and link if the account exists; the answer is the same either way."""
+    throttle(container, "code-send:ip", client_ip)
+    user = find_by_email(container, email)
+    if user is None or user.get("status") == "disabled":
+        return
+    if not is_allowed(container, "code-send:recipient", user["email"]):
+        return
+    challenges.issue(
+        container, user_id=user["_id"], purpose="password-reset", channel="email", recipient=user["email"],
+        link_path=RESET_LINK_PATH,
+    )
+
+
+def reset_password(container: Container, request: PasswordReset) -> None:
+    """Set a new password from a reset code or link. It never signs in: a second factor is still asked at login.
+
+    A successful reset clears the login lockout, so lockout cannot keep the real owner out (ASVS V6.3.1).
+    """
+    user = find_by_email(container, request.email)
+    throttle(container, "reset:account", normalize_email(request.email))
+    if request.token:
+        user_id = challenges.consume_link(container, purpose="password-reset", token=request.token)
+        if user is None or user["_id"] != user_id:
+            raise challenges.InvalidCode("the link is invalid, used or expired", field="token")
+    elif request.code:
+        if user is None:
+            raise challenges.InvalidCode("the code is wrong, used or expired", field="code")
+        challenges.consume(container, user_id=user["_id"], purpose="password-reset", code=request.code)
+    else:
+        raise ValidationFailed("send the reset code or the link's token", field="code")
+    check_password(request.new_password, email=user["email"])
+    user = _update(
+        container,
+        user,
+        {"password_hash": container.passwords.hash(request.new_password), "email_verified": True},
+    )
+    container.lockout.clear(user["email"])  # the login lockout is keyed by the normalized email
+    sessions.revoke_all(container, user["_id"], reason="password-reset")
+    container.notifier.send(compose("password-changed", "email", user["email"]))
+    record_event("user.password_reset", user_id=user["_id"])
+
+
+def disable_account(container: Container, principal: Principal, password: str) -> None:
+    user = get_user(container, principal.user_id)
+    if not container.passwords.verify(user["password_hash"], password):
+        raise AuthenticationFailed("the password is wrong")
+    _update(container, user, {"status": "disabled"})
+    sessions.revoke_all(container, user["_id"], reason="account-disabled")
+    container.notifier.send(compose("account-disabled", "email", user["email"]))
+    record_event("user.disabled", user_id=user["_id"])
+
+
+def _update(container: Container, user: Document, changes: dict[str, Any]) -> Document:
+    """Apply ``changes`` (plain field values) to the user, re-reading and retrying if another request changed it."""
+    collection = users(container)
+    for _attempt in range(5):
+        try:
+            return collection.update(user["_id"], changes, expected_version=user["version"])
+        except VersionConflict:
+            user = get_user(container, user["_id"])
+    raise VersionConflict("the account is being changed by another request; try again")

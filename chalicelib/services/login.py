@@ -1,0 +1,169 @@
+"""Signing in: password check with brute-force protection, then a second factor when the user has one.
+
+Failures answer the same whatever was wrong (unknown email, wrong password), and an unknown email still costs a password
+hash (ASVS V6.3.8). A growing per-account lockout and per-IP and per-account rate limits slow guessing (V6.3.1); the
+lockout only delays password login, so it cannot keep the owner out of password reset.
+"""
+
+from __future__ import annotations
+
+from contextlib import suppress
+from typing import TYPE_CHECKING, Any
+
+from chalicelib.adapters.jwt_codec import TokenKind
+from chalicelib.adapters.store.port import CollectionSpec
+from chalicelib.domain.errors import AuthenticationFailed, Forbidden, RateLimited, VersionConflict
+from chalicelib.domain.otp import codes_match, verify_totp
+from chalicelib.observability import record_event
+from chalicelib.services import challenges, sessions
+from chalicelib.services.accounts import EmailNotVerified
+from chalicelib.services.throttle import throttle
+from chalicelib.services.users import find_by_email, get_user, mfa_methods, normalize_email, users
+
+if TYPE_CHECKING:
+    from chalicelib.adapters.store.port import Collection, Document
+    from chalicelib.bootstrap import Container
+    from chalicelib.schemas.auth import MfaVerifyRequest
+
+MFA_ATTEMPTS = CollectionSpec("mfa_attempts", expires_field="expires_at")
+MAX_MFA_TRIES = 5
+_BAD_LOGIN = "invalid email or password"
+_BAD_CODE = "invalid, used or expired code"
+
+
+class AccountDisabled(Forbidden):
+    code = "account-disabled"
+    title = "Account disabled"
+
+
+def _attempts(container: Container) -> Collection:
+    return container.store.collection(MFA_ATTEMPTS)
+
+
+def login(container: Container, email: str, password: str, *, client_ip: str, user_agent: str) -> dict[str, Any]:
+    throttle(container, "login:ip", client_ip)
+    account_key = normalize_email(email)
+    locked_for = container.lockout.locked_for(account_key)
+    if locked_for > 0:
+        raise RateLimited("too many failed sign-ins; try again later", retry_after_seconds=locked_for)
+    user = find_by_email(container, email)
+    if user is None:
+        container.passwords.dummy_verify()
+        container.lockout.record_failure(account_key)
+        raise AuthenticationFailed(_BAD_LOGIN)
+    if not container.passwords.verify(user["password_hash"], password):
+        container.lockout.record_failure(account_key)
+        record_event("login.failed", user_id=user["_id"])
+        raise AuthenticationFailed(_BAD_LOGIN)
+    container.lockout.clear(account_key)
+    if user.get("status") == "disabled":
+        raise AccountDisabled("this account is disabled")
+    if not user["email_verified"]:
+        raise EmailNotVerified("verify your email address first; POST /auth/verify-email/resend sends a new code")
+    if container.passwords.needs_rehash(user["password_hash"]):
+        users(container).update(
+            user["_id"], {"password_hash": container.passwords.hash(password)}, expected_version=user["version"]
+        )
+    methods = mfa_methods(user)
+    if methods:
+        return _mfa_challenge(container, user, methods)
+    record_event("login.succeeded", user_id=user["_id"], mfa=False)
+    return sessions.start(container, user, client_ip=client_ip, user_agent=user_agent)
+
+
+def _mfa_challenge(container: Container, user: Document, methods: list[str]) -> dict[str, Any]:
+    issued = container.tokens.issue(TokenKind.MFA_PENDING, user["_id"], container.settings.mfa_token_ttl, {})
+    _attempts(container).insert(
+        {"_id": issued.jti, "user_id": user["_id"], "tries": 0, "expires_at": int(issued.expires_at)}
+    )
+    return {"mfa_required": True, "mfa_token": issued.token, "methods": methods}
+
+
+def _attempt(container: Container, mfa_token: str) -> Document:
+    claims = container.tokens.verify(mfa_token, TokenKind.MFA_PENDING)
+    attempt = _attempts(container).get(claims.jti)
+    if attempt is None or attempt["user_id"] != claims.sub or attempt["tries"] >= MAX_MFA_TRIES:
+        raise AuthenticationFailed("the sign-in attempt expired; sign in again")
+    return attempt
+
+
+def send_code(container: Container, mfa_token: str, method: str) -> None:
+    """Send an SMS or email sign-in code bound to this login attempt."""
+    attempt = _attempt(container, mfa_token)
+    user = get_user(container, attempt["user_id"])
+    if method not in mfa_methods(user):
+        raise AuthenticationFailed(f"{method} codes are not enabled for this account")
+    recipient = user["phone"] if method == "sms" else user["email"]
+    throttle(container, "code-send:recipient", recipient)
+    challenges.issue(
+        container, user_id=user["_id"], purpose="login-code", channel=method, recipient=recipient,  # type: ignore[arg-type]
+        bound_to=attempt["_id"],
+    )
+
+
+def verify(container: Container, request: MfaVerifyRequest, *, client_ip: str, user_agent: str) -> dict[str, Any]:
+    """Finish a login with a second factor. Five wrong codes end the attempt; each code works once."""
+    attempt = _attempt(container, request.mfa_token)
+    user = get_user(container, attempt["user_id"])
+    throttle(container, "code-verify:account", user["_id"])
+    if request.method not in mfa_methods(user) or not _second_factor_ok(container, user, attempt, request):
+        _count_try(container, attempt)
+        record_event("login.mfa_failed", user_id=user["_id"], method=request.method)
+        raise AuthenticationFailed(_BAD_CODE)
+    try:
+        _attempts(container).delete(attempt["_id"], expected_version=attempt["version"])
+    except VersionConflict:
+        raise AuthenticationFailed(_BAD_CODE) from None
+    record_event("login.succeeded", user_id=user["_id"], mfa=True, method=request.method)
+    return sessions.start(container, user, client_ip=client_ip, user_agent=user_agent)
+
+
+def _count_try(container: Container, attempt: Document) -> None:
+    with suppress(VersionConflict):  # a concurrent try was counted; this one failed anyway
+        tries = {"tries": attempt["tries"] + 1}
+        _attempts(container).update(attempt["_id"], tries, expected_version=attempt["version"])
+
+
+def _second_factor_ok(container: Container, user: Document, attempt: Document, request: MfaVerifyRequest) -> bool:
+    if request.method == "totp":
+        return accept_totp(container, user, request.code)
+    if request.method == "recovery":
+        return _use_recovery_code(container, user, request.code)
+    try:
+        challenges.consume(
+            container, user_id=user["_id"], purpose="login-code", code=request.code, bound_to=attempt["_id"]
+        )
+    except challenges.InvalidCode:
+        return False
+    return True
+
+
+def accept_totp(container: Container, user: Document, code: str) -> bool:
+    """Check a TOTP code and remember its time step, so the same code is refused next time (RFC 6238 5.2)."""
+    totp = user.get("mfa", {}).get("totp", {})
+    secret = container.cipher.decrypt(totp["secret"], {"user": user["_id"], "field": "totp"})
+    step = verify_totp(secret, code, container.clock(), totp.get("last_step"))
+    if step is None:
+        return False
+    mfa = {**user["mfa"], "totp": {**totp, "last_step": step}}
+    try:
+        users(container).update(user["_id"], {"mfa": mfa}, expected_version=user["version"])
+    except VersionConflict:
+        return False  # the same code raced another request: only one may use it
+    return True
+
+
+def _use_recovery_code(container: Container, user: Document, code: str) -> bool:
+    pepper = container.settings.code_pepper.bytes()
+    stored: list[str] = user.get("mfa", {}).get("recovery_codes", [])
+    normalized = code.strip().lower()
+    remaining = [h for h in stored if not codes_match(h, normalized, pepper)]
+    if len(remaining) == len(stored):
+        return False
+    try:
+        users(container).update(
+            user["_id"], {"mfa": {**user["mfa"], "recovery_codes": remaining}}, expected_version=user["version"]
+        )
+    except VersionConflict:
+        return False
+    return True

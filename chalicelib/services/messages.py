@@ -1,0 +1,50 @@
+"""Texts of the account messages. Bodies may hold codes: they go to the notifier, never to a log."""
+
+from __future__ import annotations
+
+from chalicelib.adapters.notify.port import Channel, Message
+
+_TEMPLATES: dict[str, tuple[str, str]] = {
+    "verify-email": (
+        "Confirm your sharemeter email",
+        "Your sharemeter verification code is {code}. It expires in 10 minutes.\nOr open {link}",
+    ),
+    "verify-phone": ("", "Your sharemeter phone verification code is {code}. It expires in 10 minutes."),
+    "existing-account": (
+        "Someone tried to register with your email",
+        "Somebody tried to create a sharemeter account with this email address, which already has one. If it was you, "
+        "log in or reset your password. If not, you can ignore this message.",
+    ),
+    "login-code": ("Your sharemeter sign-in code", "Your sharemeter sign-in code is {code}. It expires in 10 minutes."),
+    "password-reset": (
+        "Reset your sharemeter password",
+        "Your password reset code is {code}. It expires in 10 minutes.\nOr open {link}\n"
+        "If you did not ask for this, ignore this message: your password stays as it is.",
+    ),
+    "password-changed": (
+        "Your sharemeter password was changed",
+        "The password of your sharemeter account was changed and every session was signed out. If this was not you, "
+        "reset your password now.",
+    ),
+    "mfa-changed": (
+        "Your sharemeter two-factor settings changed",
+        "Two-factor authentication on your account changed: {change}. Every other session was signed out. If this was "
+        "not you, reset your password now.",
+    ),
+    "phone-changed": (
+        "Your sharemeter phone number changed",
+        "The phone number on your sharemeter account was changed. If this was not you, reset your password now.",
+    ),
+    "account-disabled": ("Your sharemeter account was disabled", "Your sharemeter account was disabled."),
+}
+
+
+def compose(template: str, channel: Channel, recipient: str, **values: str) -> Message:
+    subject, body = _TEMPLATES[template]
+    return Message(
+        channel=channel,
+        recipient=recipient,
+        subject=subject.format(**values),
+        body=body.format(**values),
+        template=template,
+    )

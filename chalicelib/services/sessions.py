@@ -1,0 +1,173 @@
+"""Sessions: JWT access tokens, rotating refresh tokens with reuse detection, and revocation that really revokes.
+
+A session is one refresh-token family (one document). The refresh token is ``<session id>.<secret>``; only a SHA-256 of
+the secret is stored. Refreshing rotates the secret; presenting an already-rotated secret is reuse (stolen token) and
+revokes the whole family (RFC 9700 4.14.2). Access tokens (15 min) carry the session id; every request checks, in one
+Redis round trip, that neither the token's ``jti`` nor its session has been revoked (ASVS V7.4.1).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+import uuid
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from chalicelib.adapters.jwt_codec import TokenKind
+from chalicelib.adapters.store.port import CollectionSpec, Index
+from chalicelib.domain.errors import AuthenticationFailed, VersionConflict
+from chalicelib.domain.timestamps import utc_iso
+from chalicelib.observability import record_event
+
+if TYPE_CHECKING:
+    from chalicelib.adapters.store.port import Collection, Document
+    from chalicelib.bootstrap import Container
+
+SESSIONS = CollectionSpec("sessions", indexes=(Index(("user_id",)),), expires_field="expires_at")
+REMEMBERED_ROTATIONS = 20
+_INVALID = "invalid or expired token"
+
+
+@dataclass(frozen=True)
+class Principal:
+    user_id: str
+    session_id: str
+    token_id: str
+    expires_at: int
+
+
+def _sessions(container: Container) -> Collection:
+    return container.store.collection(SESSIONS)
+
+
+def _digest(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def _revoked_session_key(container: Container, session_id: str) -> str:
+    return f"{container.settings.key_prefix}revoked:sid:{session_id}"
+
+
+def _denied_token_key(container: Container, token_id: str) -> str:
+    return f"{container.settings.key_prefix}revoked:jti:{token_id}"
+
+
+def authenticate(container: Container, access_token: str) -> Principal:
+    """Verify an access token (signature, claims, typ) and that it and its session are still live."""
+    claims = container.tokens.verify(access_token, TokenKind.ACCESS)
+    session_id = str(claims.extra.get("sid", ""))
+    if not session_id:
+        raise AuthenticationFailed(_INVALID)
+    revoked = container.redis.mget(
+        [_denied_token_key(container, claims.jti), _revoked_session_key(container, session_id)]
+    )
+    if any(revoked):
+        raise AuthenticationFailed(_INVALID)
+    return Principal(user_id=claims.sub, session_id=session_id, token_id=claims.jti, expires_at=claims.exp)
+
+
+def start(container: Container, user: Document, *, client_ip: str, user_agent: str) -> dict[str, Any]:
+    """Open a new session for ``user`` and return its first token pair."""
+    now = container.clock()
+    session_id = uuid.uuid4().hex
+    secret = secrets.token_urlsafe(32)
+    _sessions(container).insert(
+        {
+            "_id": session_id,
+            "user_id": user["_id"],
+            "secret_hash": _digest(secret),
+            "rotated_hashes": [],
+            "revoked": False,
+            "created_at": utc_iso(now),
+            "last_used_at": utc_iso(now),
+            "client_ip": client_ip,
+            "user_agent": user_agent,
+            "expires_at": int(now) + container.settings.refresh_token_ttl,
+        }
+    )
+    record_event("session.started", user_id=user["_id"], session_id=session_id)
+    return _token_pair(container, user["_id"], session_id, secret)
+
+
+def _token_pair(container: Container, user_id: str, session_id: str, secret: str) -> dict[str, Any]:
+    ttl = container.settings.access_token_ttl
+    access = container.tokens.issue(TokenKind.ACCESS, user_id, ttl, {"sid": session_id})
+    return {
+        "access_token": access.token,
+        "refresh_token": f"{session_id}.{secret}",
+        "token_type": "Bearer",
+        "expires_in": ttl,
+    }
+
+
+def refresh(container: Container, refresh_token: str) -> dict[str, Any]:
+    """Rotate: the presented secret is retired and a new pair issued. Reusing a retired secret revokes the family."""
+    session_id, _, secret = refresh_token.partition(".")
+    sessions = _sessions(container)
+    session = sessions.get(session_id) if session_id and secret else None
+    if session is None or session["revoked"]:
+        raise AuthenticationFailed(_INVALID)
+    digest = _digest(secret)
+    if any(hmac.compare_digest(digest, old) for old in session["rotated_hashes"]):
+        revoke(container, session_id, reason="refresh-token-reuse")
+        raise AuthenticationFailed(_INVALID)
+    if not hmac.compare_digest(digest, session["secret_hash"]):
+        raise AuthenticationFailed(_INVALID)
+    new_secret = secrets.token_urlsafe(32)
+    now = container.clock()
+    try:
+        sessions.update(
+            session_id,
+            {
+                "secret_hash": _digest(new_secret),
+                "rotated_hashes": [*session["rotated_hashes"], digest][-REMEMBERED_ROTATIONS:],
+                "last_used_at": utc_iso(now),
+            },
+            expected_version=session["version"],
+        )
+    except VersionConflict:
+        raise AuthenticationFailed(_INVALID) from None  # a concurrent refresh with the same token won
+    return _token_pair(container, session["user_id"], session_id, new_secret)
+
+
+def revoke(container: Container, session_id: str, *, reason: str) -> None:
+    """End one session: its refresh token stops working now, and its access tokens on their next request."""
+    sessions = _sessions(container)
+    for _attempt in range(5):
+        session = sessions.get(session_id)
+        if session is None or session["revoked"]:
+            break
+        try:
+            changes = {"revoked": True, "revoked_reason": reason}
+            sessions.update(session_id, changes, expected_version=session["version"])
+            break
+        except VersionConflict:
+            continue
+    container.redis.set(_revoked_session_key(container, session_id), b"1", ex=container.settings.access_token_ttl + 60)
+    record_event("session.revoked", session_id=session_id, reason=reason)
+
+
+def revoke_all(container: Container, user_id: str, *, reason: str) -> None:
+    """End every session of the user (password change, 2FA change, account disabled)."""
+    cursor: str | None = None
+    while True:
+        page = _sessions(container).find_page({"user_id": user_id}, limit=100, cursor=cursor)
+        for session in page.items:
+            if not session["revoked"]:
+                revoke(container, session["_id"], reason=reason)
+        cursor = page.next_cursor
+        if cursor is None:
+            return
+
+
+def deny_access_token(container: Container, principal: Principal) -> None:
+    """Put the access token's ``jti`` on the denylist until it would have expired anyway."""
+    remaining = max(1, principal.expires_at - int(container.clock()) + 60)
+    container.redis.set(_denied_token_key(container, principal.token_id), b"1", ex=remaining)
+
+
+def logout(container: Container, principal: Principal) -> None:
+    deny_access_token(container, principal)
+    revoke(container, principal.session_id, reason="logout")

