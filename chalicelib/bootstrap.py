@@ -79,13 +79,13 @@ class Container:
     def rate_limiter(self) -> RateLimiter:
         from chalicelib.adapters.rate_limit import RateLimiter
 
-        return RateLimiter(self.redis, self.settings.key_prefix + "rl:")
+        return RateLimiter(self.redis, self.settings.key_prefix + "rl:", key_secret=self.settings.code_pepper.bytes())
 
     @cached_property
     def lockout(self) -> Lockout:
         from chalicelib.adapters.rate_limit import Lockout
 
-        return Lockout(self.redis, self.settings.key_prefix + "lock:")
+        return Lockout(self.redis, self.settings.key_prefix + "lock:", key_secret=self.settings.code_pepper.bytes())
 
     @cached_property
     def cipher(self) -> FieldCipher:
