@@ -415,4 +415,3 @@ def _rounded_line(line: Line, pools: tuple[Pool, ...], unallocated: Fraction) ->
         denominator=denominator,
         unallocated=shares[-1] if owner else 0,
     )
-
