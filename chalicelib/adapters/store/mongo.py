@@ -6,9 +6,11 @@ cheap; the store belongs to the client's owner, so ``close()`` does not close th
 
 Mapping of the port:
 
-* Declared indexes -> ``create_indexes`` on first use of a collection (one round trip, idempotent). Unique indexes carry
-  ``partialFilterExpression: {field: {$exists: true}, ...}`` so documents missing a field are not unique-checked (an
-  explicit ``null`` is a value and is checked, exactly like the SQLite adapter).
+* Declared indexes -> ``create_indexes`` on first use of a collection (one round trip, idempotent). Non-unique ones
+  get ``_id`` appended to their keys, so a keyset page (sorted by ``order_by`` then ``_id``) is an index walk of
+  ``limit`` entries, not a blocking sort of every match (the SQLite adapter does the same). Unique indexes
+  carry ``partialFilterExpression: {field: {$exists: true}, ...}`` so documents missing a field are not unique-checked
+  (an explicit ``null`` is a value and is checked, exactly like the SQLite adapter).
 * ``expires_field`` (epoch seconds) -> a BSON-date mirror ``_expires_at`` with a TTL index (``expireAfterSeconds: 0``),
   stripped from every document returned. The TTL monitor purges about once a minute, so reads also filter
   ``{expires_field: {$not: {$lte: now}}}``; an insert or update blocked by an expired, not yet purged document purges
@@ -186,7 +188,8 @@ class MongoCollection:
                 partial = {f: {"$exists": True} for f in index.fields if f != "_id"}
                 if partial:
                     options["partialFilterExpression"] = partial
-            wanted.append(([(f, ASCENDING) for f in index.fields], options))
+            fields = index.fields if index.unique or "_id" in index.fields else (*index.fields, "_id")
+            wanted.append(([(f, ASCENDING) for f in fields], options))
         if spec.expires_field:
             wanted.append(([(EXPIRES_MIRROR, ASCENDING)], {"name": "ttl_expires_at", "expireAfterSeconds": 0}))
         if not wanted:
