@@ -15,7 +15,7 @@ from chalicelib.adapters.store.port import CollectionSpec
 from chalicelib.domain.errors import AuthenticationFailed, Forbidden, RateLimited, VersionConflict
 from chalicelib.domain.otp import codes_match, verify_totp
 from chalicelib.observability import record_event
-from chalicelib.services import challenges, sessions
+from chalicelib.services import audit, challenges, sessions
 from chalicelib.services.accounts import EmailNotVerified
 from chalicelib.services.throttle import throttle
 from chalicelib.services.users import find_by_email, get_user, mfa_methods, normalize_email, users
@@ -50,10 +50,14 @@ def login(container: Container, email: str, password: str, *, client_ip: str, us
     if user is None:
         container.passwords.dummy_verify()
         container.lockout.record_failure(account_key)
+        audit.record_security(container, actor_id=None, event="login.failed", client_ip=client_ip,
+                              detail={"email": account_key, "reason": "unknown-account"})
         raise AuthenticationFailed(_BAD_LOGIN)
     if not container.passwords.verify(user["password_hash"], password):
         container.lockout.record_failure(account_key)
         record_event("login.failed", user_id=user["_id"])
+        audit.record_security(container, actor_id=user["_id"], event="login.failed", client_ip=client_ip,
+                              detail={"reason": "wrong-password"})
         raise AuthenticationFailed(_BAD_LOGIN)
     container.lockout.clear(account_key)
     if user.get("status") == "disabled":
@@ -68,6 +72,8 @@ def login(container: Container, email: str, password: str, *, client_ip: str, us
     if methods:
         return _mfa_challenge(container, user, methods)
     record_event("login.succeeded", user_id=user["_id"], mfa=False)
+    audit.record_security(container, actor_id=user["_id"], event="login.succeeded", client_ip=client_ip,
+                          detail={"mfa": False})
     return sessions.start(container, user, client_ip=client_ip, user_agent=user_agent)
 
 
@@ -109,12 +115,16 @@ def verify(container: Container, request: MfaVerifyRequest, *, client_ip: str, u
     if request.method not in mfa_methods(user) or not _second_factor_ok(container, user, attempt, request):
         _count_try(container, attempt)
         record_event("login.mfa_failed", user_id=user["_id"], method=request.method)
+        audit.record_security(container, actor_id=user["_id"], event="login.mfa_failed", client_ip=client_ip,
+                              detail={"method": request.method})
         raise AuthenticationFailed(_BAD_CODE)
     try:
         _attempts(container).delete(attempt["_id"], expected_version=attempt["version"])
     except VersionConflict:
         raise AuthenticationFailed(_BAD_CODE) from None
     record_event("login.succeeded", user_id=user["_id"], mfa=True, method=request.method)
+    audit.record_security(container, actor_id=user["_id"], event="login.succeeded", client_ip=client_ip,
+                          detail={"mfa": True, "method": request.method})
     return sessions.start(container, user, client_ip=client_ip, user_agent=user_agent)
 
 
