@@ -1,0 +1,75 @@
+"""Email through SES v2 and SMS through SNS, against moto's server (a real HTTP endpoint speaking the AWS APIs)."""
+
+from __future__ import annotations
+
+import json
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import replace
+
+import boto3
+import pytest
+from moto.server import ThreadedMotoServer
+
+from chalicelib.adapters.notify.aws import AwsNotifier, DeliveryFailed
+from chalicelib.adapters.notify.port import Message
+from chalicelib.settings import Settings
+
+REGION = "eu-central-1"
+SENDER = "no-reply@sharemeter.example"
+
+
+@pytest.fixture(scope="module")
+def moto_endpoint() -> Iterator[str]:
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0)
+    server.start()
+    host, port = server.get_host_and_port()
+    yield f"http://{host}:{port}"
+    server.stop()
+
+
+@pytest.fixture
+def aws_env(monkeypatch: pytest.MonkeyPatch, moto_endpoint: str) -> str:
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    urllib.request.urlopen(urllib.request.Request(f"{moto_endpoint}/moto-api/reset", method="POST"))  # noqa: S310
+    return moto_endpoint
+
+
+def _notifier(endpoint: str) -> AwsNotifier:
+    settings = replace(Settings(), aws_region=REGION, aws_endpoint_url=endpoint, ses_sender=SENDER)
+    return AwsNotifier(settings)
+
+
+def _sent(endpoint: str) -> dict[str, object]:
+    with urllib.request.urlopen(f"{endpoint}/moto-api/data.json") as reply:  # noqa: S310 (moto on loopback)
+        data: dict[str, object] = json.load(reply)
+        return data
+
+
+def test_email_goes_through_ses_from_the_configured_sender(aws_env: str) -> None:
+    ses = boto3.client("sesv2", region_name=REGION, endpoint_url=aws_env)
+    ses.create_email_identity(EmailIdentity=SENDER)
+    message = Message("email", "ann@example.org", "Your code", "Your code is 123456", "verify-email")
+    message_id = _notifier(aws_env).send(message)
+    assert message_id
+    sent = boto3.client("ses", region_name=REGION, endpoint_url=aws_env).get_send_quota()
+    assert sent["SentLast24Hours"] == 1
+
+
+def test_sms_goes_through_sns_as_transactional(aws_env: str) -> None:
+    message = Message("sms", "+4915112345678", "", "Your code is 123456", "verify-phone")
+    assert _notifier(aws_env).send(message)
+    sns_data = _sent(aws_env)["sns"]
+    assert "+4915112345678" in json.dumps(sns_data)
+
+
+def test_unverified_sender_is_a_delivery_failure_not_a_crash(aws_env: str) -> None:
+    message = Message("email", "ann@example.org", "Hi", "Body", "verify-email")
+    with pytest.raises(DeliveryFailed):
+        _notifier(aws_env).send(message)
+
+
+def test_voice_without_a_provider_is_refused_clearly(aws_env: str) -> None:
+    with pytest.raises(DeliveryFailed, match="no provider configured for voice"):
+        _notifier(aws_env).send(Message("voice", "+4915112345678", "", "Hello", "reminder"))
