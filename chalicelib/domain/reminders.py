@@ -70,14 +70,16 @@ class Reminder:
     kind: ReminderKind
 
 
-def cycle_boundary(on_or_after: date, anchor_day: int) -> date:
-    """The first monthly billing boundary (day ``anchor_day``, or the month's last day when shorter) on or after."""
+def cycle_boundary(on_or_after: date, anchor_day: int, every_months: int = 1) -> date:
+    """The first billing boundary on or after ``on_or_after``: day ``anchor_day`` (or the month's last day when
+    shorter) of a month divisible by ``every_months`` (1: every month; 3: March, June, September, December)."""
     year, month = on_or_after.year, on_or_after.month
     while True:
-        day = min(anchor_day, calendar.monthrange(year, month)[1])
-        candidate = date(year, month, day)
-        if candidate >= on_or_after:
-            return candidate
+        if month % every_months == 0:
+            day = min(anchor_day, calendar.monthrange(year, month)[1])
+            candidate = date(year, month, day)
+            if candidate >= on_or_after:
+                return candidate
         year, month = (year + 1, 1) if month == 12 else (year, month + 1)
 
 
@@ -89,10 +91,12 @@ def reading_window(boundary: date, window_days: int, timezone: ZoneInfo) -> Read
     return ReadingWindow(boundary, opens, closes)
 
 
-def current_window(now: datetime, *, anchor_day: int, window_days: int, timezone: ZoneInfo) -> ReadingWindow:
+def current_window(
+    now: datetime, *, anchor_day: int, window_days: int, timezone: ZoneInfo, every_months: int = 1
+) -> ReadingWindow:
     """The window that is open at ``now``, or else the next one to open."""
     today = now.astimezone(timezone).date()
-    return reading_window(cycle_boundary(today, anchor_day), window_days, timezone)
+    return reading_window(cycle_boundary(today, anchor_day, every_months), window_days, timezone)
 
 
 def is_sensible_hour(now: datetime, timezone: ZoneInfo, awake_from: int, awake_until: int) -> bool:

@@ -18,6 +18,7 @@ from chalicelib.domain.readings import (
     ReadingGoesBackwards,
     ReadingInFuture,
     ReadingOutsideService,
+    assess_batch,
     assess_reading,
     parse_reading_value,
     register_advance,
@@ -169,3 +170,32 @@ def test_a_non_decreasing_series_is_always_accepted_without_rollover(values: lis
     verdict = assess_reading(meter, history, Fraction(values[-1]), day(len(values)), now=NOW)
     assert not verdict.is_rollover
     assert verdict.consumption == values[-1] - values[-2]
+
+
+def test_batch_reports_an_error_per_bad_row_and_verdicts_for_the_rest() -> None:
+    meter = Meter("m", installed_at=T0, digits=4)
+    history = [Reading(day(0), Fraction(100))]
+    batch = [
+        Reading(day(20), Fraction(300)),
+        Reading(day(10), Fraction(200)),  # out of order in the file: fine
+        Reading(day(30), Fraction(250)),  # lower than day 20 and no plausible rollover
+        Reading(day(10), Fraction(210)),  # same instant twice
+        Reading(NOW + timedelta(days=1), Fraction(400)),
+    ]
+    verdicts = assess_batch(meter, history, batch, now=NOW)
+    assert [type(v).__name__ for v in verdicts] == [
+        "Assessment", "Assessment", "ReadingGoesBackwards", "ReadingExists", "ReadingInFuture",
+    ]
+    first = verdicts[0]
+    assert not isinstance(first, Exception) and first.consumption == 100
+
+
+def test_batch_of_ten_thousand_rows_is_fast() -> None:
+    import time
+
+    meter = Meter("m", installed_at=T0)
+    batch = [Reading(T0 + timedelta(hours=n), Fraction(n * 2)) for n in range(10_000)]
+    started = time.perf_counter()
+    verdicts = assess_batch(meter, [], batch, now=NOW + timedelta(days=400))
+    assert time.perf_counter() - started < 2.0
+    assert not any(isinstance(v, Exception) for v in verdicts)

@@ -108,3 +108,7 @@ def test_never_twice_and_only_at_sensible_hours(hours: list[int], tz: ZoneInfo) 
             participant = Participant(participant.user_id, participant.meter_id, tz, False,
                                       after_sending(participant, reminder.kind))
     assert len(sent) == len(set(sent)) <= 2
+
+
+def test_quarterly_cycles_end_in_the_last_month_of_each_quarter() -> None:
+    assert cycle_boundary(date(2026, 4, 1), 31, every_months=3) == date(2026, 6, 30)
