@@ -53,7 +53,7 @@ from chalicelib.adapters.store.port import (
     Scalar,
     StoreUnavailable,
 )
-from chalicelib.adapters.store.sqlite import (
+from chalicelib.adapters.store.query import (
     EXPIRES_MIRROR,
     all_indexes,
     check_changes,
