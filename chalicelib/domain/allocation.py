@@ -32,10 +32,13 @@ SINGLE_METER = ""
 _NO_QUANTITIES: Mapping[str, Fraction] = MappingProxyType({})
 
 
-def round_exact(numerators: Sequence[int], denominator: int, total: int) -> list[int]:
+def round_exact(
+    numerators: Sequence[int], denominator: int, total: int, tie_keys: Sequence[str] | None = None
+) -> list[int]:
     """Round the exact values ``numerators[i] / denominator``, which add up to ``total``, to integers adding up to it.
 
-    Everyone gets the floor; the units still missing go to the largest remainders, equal remainders to the lower index.
+    Everyone gets the floor; the units still missing go to the largest remainders. Equal remainders go to the smaller
+    ``tie_keys[i]``, or to the lower index without keys. Only the tied entries are ever sorted by key.
     """
     if sum(numerators) != total * denominator:
         raise ValueError("the exact values do not add up to the total")
@@ -44,22 +47,26 @@ def round_exact(numerators: Sequence[int], denominator: int, total: int) -> list
     if missing:
         remainders = [value % denominator for value in numerators]
         threshold = sorted(remainders, reverse=True)[missing - 1]
-        tied_units = missing - sum(1 for remainder in remainders if remainder > threshold)
+        tied = []
         for index, remainder in enumerate(remainders):
             if remainder > threshold:
                 shares[index] += 1
-            elif remainder == threshold and tied_units:
-                shares[index] += 1
-                tied_units -= 1
+                missing -= 1
+            elif remainder == threshold:
+                tied.append(index)
+        if tie_keys is not None:
+            tied.sort(key=tie_keys.__getitem__)
+        for index in tied[:missing]:
+            shares[index] += 1
     return shares
 
 
-def largest_remainder(amount: int, weights: Sequence[int]) -> list[int]:
-    """Split ``amount`` minor units in proportion to non-negative integer ``weights`` (ties: lower index first)."""
+def largest_remainder(amount: int, weights: Sequence[int], tie_keys: Sequence[str] | None = None) -> list[int]:
+    """Split ``amount`` minor units in proportion to non-negative integer ``weights`` (ties: see ``round_exact``)."""
     total = sum(weights)
     if amount < 0 or total <= 0 or min(weights) < 0:
         raise ValueError("need a non-negative amount and non-negative weights with a positive sum")
-    return round_exact([amount * weight for weight in weights], total, amount)
+    return round_exact([amount * weight for weight in weights], total, amount, tie_keys)
 
 
 def integer_weights(values: Sequence[Fraction | int]) -> list[int]:
@@ -69,9 +76,10 @@ def integer_weights(values: Sequence[Fraction | int]) -> list[int]:
 
 
 def allocate(amount: int, weights: Mapping[str, Fraction | int]) -> dict[str, int]:
-    """Split ``amount`` over participant ids by exact weights; ties go to the id that sorts first."""
-    ids = sorted(weights)
-    return dict(zip(ids, largest_remainder(amount, integer_weights([weights[i] for i in ids])), strict=True))
+    """Split ``amount`` over participant ids by exact weights; equal remainders go to the id that sorts first."""
+    ids = list(weights)
+    shares = largest_remainder(amount, integer_weights(list(weights.values())), ids)
+    return dict(zip(ids, shares, strict=True))
 
 
 class Unmetered(StrEnum):
