@@ -13,6 +13,8 @@ ROUTE_GROUPS: dict[str, str] = {
     "auth": "chalicelib.routes.auth",
     "twofa": "chalicelib.routes.twofa",
     "me": "chalicelib.routes.me",
+    "splits": "chalicelib.routes.splits",
+    "groups": "chalicelib.routes.group_routes",
 }
 LOCAL_ONLY_GROUPS: dict[str, str] = {"dev": "chalicelib.routes.dev"}
 

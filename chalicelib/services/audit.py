@@ -33,7 +33,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from chalicelib.adapters.store.port import CollectionSpec, DuplicateKey, Index
-from chalicelib.domain.errors import ServiceUnavailable, VersionConflict
+from chalicelib.domain.errors import ServiceUnavailable, ValidationFailed, VersionConflict
 from chalicelib.domain.timestamps import utc_iso
 from chalicelib.observability import record_event
 
@@ -239,15 +239,63 @@ def _advance_head(container: Container, chain: str, seq: int, digest: str) -> No
             continue
 
 
+# -- changes that carry their entry ---------------------------------------------------------------------------------
+
+
+def insert_with(container: Container, collection: Collection, document: Document, pending: Document) -> Document:
+    """Insert ``document`` with ``pending`` embedded (one write), append the entry, then clear the embedded copy."""
+    stored = collection.insert({**document, "audit_pending": pending})
+    complete(container, pending)
+    return _clear(collection, stored)
+
+
+def update_with(
+    container: Container,
+    collection: Collection,
+    document: Document,
+    changes: Mapping[str, Any],
+    pending: Document,
+    *,
+    expected_version: int | None = None,
+) -> Document:
+    """Apply ``changes`` to ``document`` together with ``pending`` (one conditional write), then append the entry.
+
+    A leftover intent from an interrupted earlier change is completed first, so overwriting it loses nothing.
+    Raises ``VersionConflict`` when the document is not at ``expected_version`` (default: the version read).
+    """
+    leftover = document.get("audit_pending")
+    if leftover:
+        complete(container, leftover)
+    version = document["version"] if expected_version is None else expected_version
+    updated = collection.update(document["_id"], {**changes, "audit_pending": pending}, expected_version=version)
+    complete(container, pending)
+    return _clear(collection, updated)
+
+
+def _clear(collection: Collection, document: Document) -> Document:
+    try:
+        return collection.update(document["_id"], {"audit_pending": None}, expected_version=document["version"])
+    except VersionConflict:
+        return document  # a later change already completed this intent before replacing it
+
+
 # -- reading and verifying -------------------------------------------------------------------------------------------
 
 
 def page(container: Container, group_id: str, *, cursor: str | None, limit: int) -> tuple[list[Document], str | None]:
     """The group's entries, newest first, one keyset page at a time."""
-    found = _log(container).find_page(
-        {"chain": group_chain(group_id)}, order_by="seq", descending=True, limit=limit, cursor=cursor
-    )
+    try:
+        found = _log(container).find_page(
+            {"chain": group_chain(group_id)}, order_by="seq", descending=True, limit=limit, cursor=cursor
+        )
+    except ValueError:
+        raise ValidationFailed("not a cursor this API returned", field="cursor") from None
     return found.items, found.next_cursor
+
+
+def entry_view(entry: Document) -> dict[str, Any]:
+    return {name: entry.get(name) for name in ("seq", "at", "actor", "action", "target", "before", "after",
+                                              "client_ip", "prev_hash", "hash")}
 
 
 def verify(container: Container, chain: str) -> Verification:

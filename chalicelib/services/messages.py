@@ -36,6 +36,12 @@ _TEMPLATES: dict[str, tuple[str, str]] = {
         "The phone number on your sharemeter account was changed. If this was not you, reset your password now.",
     ),
     "account-disabled": ("Your sharemeter account was disabled", "Your sharemeter account was disabled."),
+    "group-invitation": (
+        "{inviter} invited you to {group} on sharemeter",
+        "{inviter} invited you to share the meter of {group} on sharemeter. Sign in with this email address and open "
+        "{link}\nThe invitation works once and expires in {days} days. If you do not know the sender, ignore it.",
+    ),
+    "group-invitation-sms": ("", "{inviter} invited you to {group} on sharemeter: {link} (expires in {days} days)"),
 }
 
 

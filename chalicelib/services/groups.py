@@ -1,0 +1,257 @@
+"""Groups: the people who share one meter, and their billing settings.
+
+A group is one document. It also holds the two group-wide invariants that must not race:
+
+- ``owner_ids``, the owners. Changes keep it a subset of the members whose role is owner (shrunk before a demotion,
+  grown after a promotion), so "never fewer than one owner" is checked and written in this one document.
+- ``unpaid_bills``, a counter the bills service moves with ``adjust_unpaid_bills`` (+1 before it issues a bill, -1 when
+  a bill is settled or voided). Deleting a group checks it in the same conditional write that marks the group deleted.
+
+Deletion is soft: the group is marked deleted (audited) and then every membership is marked ``group-deleted`` so that
+``authorize`` (which reads only the membership) answers 404. If that second step is interrupted, repeating the DELETE
+finishes it. Listing a user's groups costs two store round trips per page whatever the user's number of groups: one
+page of their memberships, one ``get_many`` of those groups.
+"""
+
+from __future__ import annotations
+
+import uuid
+import zoneinfo
+from typing import TYPE_CHECKING, Any
+
+from chalicelib.adapters.store.port import CollectionSpec
+from chalicelib.domain.errors import Conflict, NotFound, ValidationFailed, VersionConflict
+from chalicelib.domain.money import CURRENCY_EXPONENTS
+from chalicelib.domain.policy import Role
+from chalicelib.domain.timestamps import utc_iso
+from chalicelib.observability import record_event
+from chalicelib.services import audit
+from chalicelib.services.access import ACTIVE, NO_SUCH_GROUP, Membership, membership_id, memberships
+
+if TYPE_CHECKING:
+    from chalicelib.adapters.store.port import Collection, Document
+    from chalicelib.bootstrap import Container
+    from chalicelib.schemas.groups import GroupCreate, GroupUpdate
+
+GROUPS = CollectionSpec("groups")
+GROUP_DELETED = "group-deleted"
+SETTINGS_FIELDS = (
+    "name", "utility_type", "unit", "currency", "billing_cycle", "billing_cycle_days", "default_allocation_key",
+    "reading_window_days", "payment_terms_days", "timezone",
+)
+MAX_RETRIES = 10
+
+
+class LastOwner(Conflict):
+    code = "last-owner"
+    title = "The last owner cannot leave"
+
+
+class GroupHasUnpaidBills(Conflict):
+    code = "group-has-unpaid-bills"
+    title = "The group still has unpaid bills"
+
+
+def groups(container: Container) -> Collection:
+    return container.store.collection(GROUPS)
+
+
+def load(container: Container, group_id: str) -> Document:
+    """The live group document, or ``NotFound`` (also for a deleted group)."""
+    group = groups(container).get(group_id)
+    if group is None or group.get("status") != ACTIVE:
+        raise NotFound(NO_SUCH_GROUP)
+    return group
+
+
+def view(group: Document, role: Role | str) -> dict[str, Any]:
+    return {
+        "id": group["_id"],
+        **{name: group.get(name) for name in SETTINGS_FIELDS},
+        "unpaid_bills": group.get("unpaid_bills", 0),
+        "your_role": str(role),
+        "created_at": group["created_at"],
+        "updated_at": group["updated_at"],
+        "version": group["version"],
+    }
+
+
+def _settings_of(group: Document) -> dict[str, Any]:
+    return {name: group.get(name) for name in SETTINGS_FIELDS}
+
+
+def check_settings(settings: dict[str, Any]) -> None:
+    """Rules the schema cannot express: a real currency, a real time zone, cycle days only for custom cycles."""
+    if settings["currency"] not in CURRENCY_EXPONENTS:
+        raise ValidationFailed(f"{settings['currency']} is not an active ISO 4217 currency code", field="currency")
+    try:
+        zoneinfo.ZoneInfo(settings["timezone"])
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        raise ValidationFailed("not an IANA time zone name such as Europe/Berlin", field="timezone") from None
+    is_custom = settings["billing_cycle"] == "custom"
+    if is_custom and settings.get("billing_cycle_days") is None:
+        raise ValidationFailed("a custom billing cycle needs billing_cycle_days", field="billing_cycle_days")
+    if not is_custom and settings.get("billing_cycle_days") is not None:
+        raise ValidationFailed("only a custom billing cycle takes billing_cycle_days", field="billing_cycle_days")
+
+
+def create(container: Container, *, user_id: str, request: GroupCreate, client_ip: str) -> dict[str, Any]:
+    """A new group with its creator as the only owner."""
+    settings = request.model_dump()
+    check_settings(settings)
+    now = utc_iso(container.clock())
+    group_id = uuid.uuid4().hex
+    group: Document = {
+        "_id": group_id, **settings, "status": ACTIVE, "owner_ids": [user_id], "unpaid_bills": 0,
+        "created_by": user_id, "created_at": now, "updated_at": now,
+    }
+    pending = audit.intent(
+        container, group_id=group_id, actor_id=user_id, action="group.create", target=f"group:{group_id}",
+        before=None, after=settings, client_ip=client_ip,
+    )
+    stored = audit.insert_with(container, groups(container), group, pending)
+    owner: Document = {
+        "_id": membership_id(group_id, user_id), "group_id": group_id, "user_id": user_id, "role": Role.OWNER.value,
+        "status": ACTIVE, "weights": {}, "sub_meter_id": None, "joined_at": now,
+    }
+    memberships(container).insert(owner)
+    record_event("group.created", group_id=group_id)
+    return view(stored, Role.OWNER)
+
+
+def list_for_user(container: Container, *, user_id: str, cursor: str | None, limit: int) -> dict[str, Any]:
+    """One page of the user's groups: a page of memberships and one ``get_many`` (two round trips)."""
+    try:
+        page = memberships(container).find_page(
+            {"user_id": user_id, "status": ACTIVE}, order_by="_id", limit=limit, cursor=cursor
+        )
+    except ValueError:
+        raise ValidationFailed("not a cursor this API returned", field="cursor") from None
+    roles = {m["group_id"]: m["role"] for m in page.items}
+    found = groups(container).get_many(list(roles))
+    items = [view(g, roles[g["_id"]]) for g in found if g.get("status") == ACTIVE]
+    return {"items": items, "next_cursor": page.next_cursor}
+
+
+def get(container: Container, membership: Membership) -> dict[str, Any]:
+    return view(load(container, membership.group_id), membership.role)
+
+
+def update(
+    container: Container, membership: Membership, *, request: GroupUpdate, expected_version: int | None, client_ip: str
+) -> dict[str, Any]:
+    """Change the settings sent; a write based on another version than the stored one is a ``VersionConflict``."""
+    if expected_version is None:
+        raise ValidationFailed("send the version you edited, as If-Match or in the body", field="version")
+    group = load(container, membership.group_id)
+    sent = request.model_dump(exclude_unset=True, exclude={"version"})
+    for name, value in sent.items():
+        if value is None and name != "billing_cycle_days":
+            raise ValidationFailed("must not be null", field=name)
+    before = _settings_of(group)
+    after = before | sent
+    if after["billing_cycle"] != "custom" and "billing_cycle_days" not in sent:
+        after["billing_cycle_days"] = None
+    check_settings(after)
+    changed = {name: value for name, value in after.items() if before[name] != value}
+    if group["version"] != expected_version:
+        raise VersionConflict(f"the group is at version {group['version']}, not {expected_version}")
+    if not changed:
+        return view(group, membership.role)
+    pending = audit.intent(
+        container, group_id=group["_id"], actor_id=membership.user_id, action="group.update",
+        target=f"group:{group['_id']}", before={k: before[k] for k in changed}, after=changed, client_ip=client_ip,
+    )
+    stored = audit.update_with(
+        container, groups(container), group, {**changed, "updated_at": utc_iso(container.clock())}, pending,
+        expected_version=expected_version,
+    )
+    return view(stored, membership.role)
+
+
+def delete(container: Container, membership: Membership, *, expected_version: int | None, client_ip: str) -> None:
+    """Soft-delete the group (refused while bills are unpaid), then close every membership. Repeatable."""
+    group = groups(container).get(membership.group_id)
+    if group is None:
+        raise NotFound(NO_SUCH_GROUP)
+    if group.get("status") == ACTIVE:
+        if expected_version is not None and group["version"] != expected_version:
+            raise VersionConflict(f"the group is at version {group['version']}, not {expected_version}")
+        if group.get("unpaid_bills", 0) > 0:
+            raise GroupHasUnpaidBills(f"the group has {group['unpaid_bills']} unpaid bill(s); settle them first")
+        now = utc_iso(container.clock())
+        pending = audit.intent(
+            container, group_id=group["_id"], actor_id=membership.user_id, action="group.delete",
+            target=f"group:{group['_id']}", before={"status": ACTIVE}, after={"status": "deleted"},
+            client_ip=client_ip,
+        )
+        # The conditional write re-checks unpaid_bills: a bill counted meanwhile bumped the version.
+        audit.update_with(container, groups(container), group, {"status": "deleted", "deleted_at": now}, pending)
+    _close_memberships(container, group["_id"], last=membership.user_id)
+    record_event("group.deleted", group_id=group["_id"])
+
+
+def _close_memberships(container: Container, group_id: str, *, last: str) -> None:
+    collection = memberships(container)
+    tried: set[str] = set()
+    while True:
+        page = collection.find_page({"group_id": group_id, "status": ACTIVE}, limit=100)
+        others = [m for m in page.items if m["user_id"] != last and m["_id"] not in tried]
+        if not others:
+            break
+        for member in others:
+            tried.add(member["_id"])
+            _mark_closed(collection, member)
+    mine = collection.get(membership_id(group_id, last))
+    if mine is not None and mine.get("status") == ACTIVE:
+        _mark_closed(collection, mine)
+
+
+def _mark_closed(collection: Collection, member: Document) -> None:
+    for _ in range(MAX_RETRIES):
+        try:
+            collection.update(member["_id"], {"status": GROUP_DELETED}, expected_version=member["version"])
+            return
+        except VersionConflict:
+            fresh = collection.get(member["_id"])
+            if fresh is None or fresh.get("status") != ACTIVE:
+                return
+            member = fresh
+
+
+def adjust_unpaid_bills(container: Container, group_id: str, delta: int) -> int:
+    """Move the group's unpaid-bill counter (the bills service's hook); returns the new count.
+
+    Call with +1 *before* issuing a bill (so a concurrent delete either sees it or makes the issue fail with
+    ``NotFound``) and -1 once a bill is settled or voided. Never goes below zero.
+    """
+    collection = groups(container)
+    for _ in range(MAX_RETRIES):
+        group = load(container, group_id)
+        count = max(0, int(group.get("unpaid_bills", 0)) + delta)
+        try:
+            collection.update(group_id, {"unpaid_bills": count}, expected_version=group["version"])
+        except VersionConflict:
+            continue
+        return count
+    raise VersionConflict("the group changed too often meanwhile; try again")
+
+
+def change_owners(container: Container, group_id: str, *, add: str | None = None, remove: str | None = None) -> None:
+    """Grow or shrink ``owner_ids`` in one conditional write; refuses to leave the group without an owner."""
+    collection = groups(container)
+    for _ in range(MAX_RETRIES):
+        group = load(container, group_id)
+        owners = [o for o in group.get("owner_ids", []) if o != remove]
+        if add is not None and add not in owners:
+            owners.append(add)
+        if not owners:
+            raise LastOwner("the group needs at least one owner; make someone else owner first")
+        if owners == group.get("owner_ids"):
+            return
+        try:
+            collection.update(group_id, {"owner_ids": owners}, expected_version=group["version"])
+        except VersionConflict:
+            continue
+        return
+    raise VersionConflict("the group changed too often meanwhile; try again")

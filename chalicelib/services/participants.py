@@ -1,0 +1,337 @@
+"""Participants of a group: invitations, joining, weights and sub-meter links, roles, removal and leaving.
+
+An invitation is a single-use, expiring bearer token sent by email or SMS; only an HMAC of it is stored. It can be
+accepted or declined only by the signed-in user whose verified email (or verified phone) it was sent to, so a forwarded
+or leaked link is useless to anyone else. Accepting creates (or reactivates) the membership first and then marks the
+invitation used; repeating an interrupted accept finishes it.
+
+Ownership changes go through ``groups.change_owners`` (the group document holds the owner list), in the order that
+keeps the invariant safe if a request dies half-way: shrink the owner list before demoting or removing an owner, grow
+it after promoting one.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+import uuid
+from typing import TYPE_CHECKING, Any
+
+from chalicelib.adapters.store.port import CollectionSpec, DuplicateKey, Index
+from chalicelib.domain.errors import Conflict, Forbidden, NotFound, ValidationFailed, VersionConflict
+from chalicelib.domain.money import parse_quantity
+from chalicelib.domain.policy import Role, may_change_role
+from chalicelib.domain.timestamps import utc_iso
+from chalicelib.observability import record_event
+from chalicelib.services import audit, groups
+from chalicelib.services.access import ACTIVE, Membership, membership_id, memberships
+from chalicelib.services.messages import compose
+from chalicelib.services.users import get_user, normalize_email, users
+
+if TYPE_CHECKING:
+    from chalicelib.adapters.notify.port import Channel
+    from chalicelib.adapters.store.port import Collection, Document
+    from chalicelib.bootstrap import Container
+    from chalicelib.schemas.groups import InvitationCreate, MemberUpdate, WeightsIn
+
+INVITATIONS = CollectionSpec(
+    "invitations", indexes=(Index(("token_hash",), unique=True), Index(("group_id", "status")))
+)
+INVITATION_TTL_SECONDS = 7 * 24 * 3600
+REMOVED = "removed"
+PENDING = "pending"
+_INVALID_INVITATION = "the invitation is invalid, used or expired"
+
+
+class InvitationInvalid(NotFound):
+    code = "invitation-invalid"
+    title = "Invalid invitation"
+
+
+class AlreadyMember(Conflict):
+    code = "already-member"
+    title = "Already a member of this group"
+
+
+def invitations(container: Container) -> Collection:
+    return container.store.collection(INVITATIONS)
+
+
+def _token_hash(container: Container, token: str) -> str:
+    digest = hmac.new(container.settings.code_pepper.bytes(), b"invitation:" + token.encode(), hashlib.sha256)
+    return digest.hexdigest()
+
+
+def _weights(request: WeightsIn | None, current: dict[str, Any] | None = None) -> dict[str, Any]:
+    weights = dict(current or {})
+    if request is None:
+        return weights
+    for name, value in request.model_dump(exclude_unset=True).items():
+        if value is not None:
+            parse_quantity(value, field=f"weights.{name}")  # exact, non-negative, bounded
+        weights[name] = value
+    return weights
+
+
+# -- members -----------------------------------------------------------------------------------------------------------
+
+
+def member_view(member: Document, name: str) -> dict[str, Any]:
+    weights = member.get("weights") or {}
+    return {
+        "user_id": member["user_id"],
+        "name": name,
+        "role": member["role"],
+        "weights": {k: weights.get(k) for k in ("area", "occupants", "custom")},
+        "sub_meter_id": member.get("sub_meter_id"),
+        "joined_at": member["joined_at"],
+        "version": member["version"],
+    }
+
+
+def list_members(container: Container, group_id: str, *, cursor: str | None, limit: int) -> dict[str, Any]:
+    """One page of active members with their names (two round trips)."""
+    try:
+        page = memberships(container).find_page(
+            {"group_id": group_id, "status": ACTIVE}, order_by="_id", limit=limit, cursor=cursor
+        )
+    except ValueError:
+        raise ValidationFailed("not a cursor this API returned", field="cursor") from None
+    names = {u["_id"]: u.get("name", "") for u in users(container).get_many([m["user_id"] for m in page.items])}
+    items = [member_view(m, names.get(m["user_id"], "")) for m in page.items]
+    return {"items": items, "next_cursor": page.next_cursor}
+
+
+def _member(container: Container, group_id: str, user_id: str) -> Document:
+    member = memberships(container).get(membership_id(group_id, user_id)) if len(user_id) <= 64 else None
+    if member is None or member.get("status") != ACTIVE:
+        raise NotFound("no such member")
+    return member
+
+
+def _name(container: Container, user_id: str) -> str:
+    user = users(container).get(user_id)
+    return str(user.get("name", "")) if user else ""
+
+
+def update_member(
+    container: Container, actor: Membership, user_id: str, *, request: MemberUpdate, expected_version: int | None,
+    client_ip: str,
+) -> dict[str, Any]:
+    """Change a participant's allocation weights or sub-meter link."""
+    if expected_version is None:
+        raise ValidationFailed("send the version you edited, as If-Match or in the body", field="version")
+    member = _member(container, actor.group_id, user_id)
+    sent = request.model_dump(exclude_unset=True, exclude={"version"})
+    changes: dict[str, Any] = {}
+    if "weights" in sent:
+        changes["weights"] = _weights(request.weights, member.get("weights"))
+    if "sub_meter_id" in sent:
+        changes["sub_meter_id"] = request.sub_meter_id
+    before = {k: member.get(k) for k in changes}
+    pending = audit.intent(
+        container, group_id=actor.group_id, actor_id=actor.user_id, action="member.update",
+        target=f"member:{user_id}", before=before, after=changes, client_ip=client_ip,
+    )
+    stored = audit.update_with(
+        container, memberships(container), member, changes, pending, expected_version=expected_version
+    )
+    return member_view(stored, _name(container, user_id))
+
+
+def change_role(
+    container: Container, actor: Membership, user_id: str, *, role: Role, expected_version: int | None,
+    client_ip: str,
+) -> dict[str, Any]:
+    """Give a member another role; admins never touch ownership, and the last owner stays owner."""
+    member = _member(container, actor.group_id, user_id)
+    current = Role(member["role"])
+    if not may_change_role(actor.role, current, role):
+        raise Forbidden(f"a {actor.role} may not change a {current} into a {role}")
+    if expected_version is not None and member["version"] != expected_version:
+        raise VersionConflict(f"the member is at version {member['version']}, not {expected_version}")
+    if current is role:
+        return member_view(member, _name(container, user_id))
+    if current is Role.OWNER:
+        groups.change_owners(container, actor.group_id, remove=user_id)  # before the demotion: never zero owners
+    pending = audit.intent(
+        container, group_id=actor.group_id, actor_id=actor.user_id, action="member.role",
+        target=f"member:{user_id}", before={"role": current.value}, after={"role": role.value}, client_ip=client_ip,
+    )
+    stored = audit.update_with(container, memberships(container), member, {"role": role.value}, pending)
+    if role is Role.OWNER:
+        groups.change_owners(container, actor.group_id, add=user_id)  # after the promotion
+    return member_view(stored, _name(container, user_id))
+
+
+def remove(container: Container, actor: Membership, user_id: str, *, client_ip: str) -> None:
+    """Remove a member (removing yourself is leaving)."""
+    if user_id == actor.user_id:
+        leave(container, actor, client_ip=client_ip)
+        return
+    member = _member(container, actor.group_id, user_id)
+    if not may_change_role(actor.role, Role(member["role"]), None):
+        raise Forbidden(f"a {actor.role} may not remove a {member['role']}")
+    _close(container, actor, member, action="member.remove", client_ip=client_ip)
+
+
+def leave(container: Container, membership: Membership, *, client_ip: str) -> None:
+    member = _member(container, membership.group_id, membership.user_id)
+    _close(container, membership, member, action="member.leave", client_ip=client_ip)
+
+
+def _close(container: Container, actor: Membership, member: Document, *, action: str, client_ip: str) -> None:
+    if member["role"] == Role.OWNER.value:
+        groups.change_owners(container, actor.group_id, remove=member["user_id"])
+    pending = audit.intent(
+        container, group_id=actor.group_id, actor_id=actor.user_id, action=action,
+        target=f"member:{member['user_id']}", before={"role": member["role"], "status": ACTIVE},
+        after={"status": REMOVED}, client_ip=client_ip,
+    )
+    audit.update_with(container, memberships(container), member, {"status": REMOVED}, pending)
+
+
+# -- invitations -------------------------------------------------------------------------------------------------------
+
+
+def invitation_view(invitation: Document) -> dict[str, Any]:
+    return {
+        "id": invitation["_id"],
+        "group_id": invitation["group_id"],
+        "channel": invitation["channel"],
+        "recipient": invitation["recipient"],
+        "role": invitation["role"],
+        "status": invitation["status"],
+        "expires_at": utc_iso(invitation["expires_at"]),
+        "created_at": invitation["created_at"],
+    }
+
+
+def invite(container: Container, actor: Membership, *, request: InvitationCreate, client_ip: str) -> dict[str, Any]:
+    """Create a single-use invitation and send its link to the email or phone given."""
+    role = Role(request.role)
+    if role is Role.OWNER and actor.role is not Role.OWNER:
+        raise Forbidden("only an owner may invite an owner")
+    group = groups.load(container, actor.group_id)
+    channel: Channel = "email" if request.email else "sms"
+    recipient = normalize_email(request.email) if request.email else str(request.phone)
+    token = secrets.token_urlsafe(32)
+    now = container.clock()
+    invitation: Document = {
+        "_id": uuid.uuid4().hex, "group_id": actor.group_id, "channel": channel, "recipient": recipient,
+        "role": role.value, "weights": _weights(request.weights), "status": PENDING,
+        "token_hash": _token_hash(container, token), "invited_by": actor.user_id,
+        "created_at": utc_iso(now), "expires_at": int(now) + INVITATION_TTL_SECONDS,
+    }
+    pending = audit.intent(
+        container, group_id=actor.group_id, actor_id=actor.user_id, action="member.invite",
+        target=f"invitation:{invitation['_id']}", before=None,
+        after={"channel": channel, "recipient": recipient, "role": role.value}, client_ip=client_ip,
+    )
+    stored = audit.insert_with(container, invitations(container), invitation, pending)
+    link = f"{container.settings.public_base_url}/invitations?token={token}"
+    inviter = _name(container, actor.user_id) or "A sharemeter user"
+    template = "group-invitation" if channel == "email" else "group-invitation-sms"
+    container.notifier.send(
+        compose(template, channel, recipient, group=str(group["name"]), inviter=inviter, link=link,
+                days=str(INVITATION_TTL_SECONDS // 86400))
+    )
+    record_event("group.invited", group_id=actor.group_id, channel=channel)
+    return invitation_view(stored)
+
+
+def list_invitations(container: Container, group_id: str, *, cursor: str | None, limit: int) -> dict[str, Any]:
+    try:
+        page = invitations(container).find_page(
+            {"group_id": group_id, "status": PENDING}, order_by="_id", limit=limit, cursor=cursor
+        )
+    except ValueError:
+        raise ValidationFailed("not a cursor this API returned", field="cursor") from None
+    return {"items": [invitation_view(i) for i in page.items], "next_cursor": page.next_cursor}
+
+
+def revoke(container: Container, actor: Membership, invitation_id: str, *, client_ip: str) -> None:
+    invitation = invitations(container).get(invitation_id) if len(invitation_id) <= 64 else None
+    if invitation is None or invitation["group_id"] != actor.group_id or invitation["status"] != PENDING:
+        raise NotFound("no such invitation")
+    _settle(container, invitation, "revoked", actor.user_id, client_ip)
+
+
+def _open_invitation(container: Container, user_id: str, token: str, client_ip: str) -> tuple[Document, Document]:
+    """The pending, unexpired invitation behind ``token`` if it was sent to this user, and the user."""
+    invitation = invitations(container).find_one({"token_hash": _token_hash(container, token)})
+    user = get_user(container, user_id)
+    if invitation is None or invitation["status"] != PENDING or invitation["expires_at"] <= container.clock():
+        raise InvitationInvalid(_INVALID_INVITATION)
+    if invitation["channel"] == "email":
+        matches = normalize_email(user["email"]) == invitation["recipient"] and bool(user.get("email_verified"))
+    else:
+        matches = user.get("phone") == invitation["recipient"] and bool(user.get("phone_verified"))
+    if not matches:
+        audit.record_security(
+            container, actor_id=user_id, event="invitation.wrong_recipient", client_ip=client_ip,
+            detail={"invitation_id": invitation["_id"]},
+        )
+        raise InvitationInvalid(_INVALID_INVITATION)
+    return invitation, user
+
+
+def accept(container: Container, *, user_id: str, token: str, client_ip: str) -> dict[str, Any]:
+    """Join the invitation's group with its role and weights; the invitation is then used up."""
+    invitation, _ = _open_invitation(container, user_id, token, client_ip)
+    groups.load(container, invitation["group_id"])
+    group_id = invitation["group_id"]
+    collection = memberships(container)
+    existing = collection.get(membership_id(group_id, user_id))
+    if existing is not None and existing.get("status") == ACTIVE:
+        if existing.get("invitation_id") != invitation["_id"]:
+            raise AlreadyMember("you are already a member of this group")
+        # else: an earlier accept of this invitation stopped before marking it used; finish it below
+    else:
+        joined: Document = {
+            "group_id": group_id, "user_id": user_id, "role": invitation["role"], "status": ACTIVE,
+            "weights": invitation.get("weights") or {}, "sub_meter_id": None,
+            "joined_at": utc_iso(container.clock()), "invitation_id": invitation["_id"],
+        }
+        pending = audit.intent(
+            container, group_id=group_id, actor_id=user_id, action="member.join", target=f"member:{user_id}",
+            before=None, after={"role": invitation["role"], "invitation": invitation["_id"]}, client_ip=client_ip,
+        )
+        try:
+            if existing is None:
+                audit.insert_with(container, collection, {"_id": membership_id(group_id, user_id), **joined}, pending)
+            else:
+                audit.update_with(container, collection, existing, joined, pending)
+        except (DuplicateKey, VersionConflict):
+            raise InvitationInvalid(_INVALID_INVITATION) from None  # a concurrent accept won
+    if invitation["role"] == Role.OWNER.value:
+        groups.change_owners(container, group_id, add=user_id)
+    _settle(container, invitation, "accepted", user_id, client_ip, audited=False)
+    record_event("group.joined", group_id=group_id)
+    return {"group_id": group_id, "role": invitation["role"]}
+
+
+def decline(container: Container, *, user_id: str, token: str, client_ip: str) -> None:
+    invitation, _ = _open_invitation(container, user_id, token, client_ip)
+    _settle(container, invitation, "declined", user_id, client_ip)
+
+
+def _settle(
+    container: Container, invitation: Document, status: str, actor_id: str, client_ip: str, *, audited: bool = True
+) -> None:
+    """Mark a pending invitation used (accepted, declined or revoked); only one caller wins."""
+    changes = {"status": status, "settled_by": actor_id, "settled_at": utc_iso(container.clock())}
+    collection = invitations(container)
+    try:
+        if audited:
+            pending = audit.intent(
+                container, group_id=invitation["group_id"], actor_id=actor_id, action=f"invitation.{status}",
+                target=f"invitation:{invitation['_id']}", before={"status": PENDING}, after={"status": status},
+                client_ip=client_ip,
+            )
+            audit.update_with(container, collection, invitation, changes, pending)
+        else:
+            collection.update(invitation["_id"], changes, expected_version=invitation["version"])
+    except VersionConflict:
+        raise InvitationInvalid(_INVALID_INVITATION) from None

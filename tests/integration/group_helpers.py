@@ -1,0 +1,70 @@
+"""Building blocks for the group API tests: a group whose members hold every role, through the real API."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from dataclasses import dataclass, field
+
+from tests.integration.conftest import Api
+
+ROLES = ("owner", "admin", "member", "viewer")
+GROUP_BODY = {"name": "Flat 3B", "utility_type": "electricity", "unit": "kWh", "currency": "EUR",
+              "timezone": "Europe/Berlin"}
+
+
+@dataclass
+class Person:
+    email: str
+    token: str
+    user_id: str
+
+
+@dataclass
+class Cast:
+    """A group with one person per role, plus an outsider with an account."""
+
+    group_id: str
+    people: dict[str, Person] = field(default_factory=dict)
+
+    def token(self, role: str) -> str | None:
+        return self.people[role].token if role in self.people else None
+
+
+def person(api: Api, label: str) -> Person:
+    email = f"{label}-{uuid.uuid4().hex[:8]}@example.com"
+    token = api.register_verified(email)
+    me = api.get("/me", token=token)
+    assert me.status == 200, me.json
+    return Person(email=email, token=token, user_id=me.json["id"])
+
+
+def invitation_token(api: Api, recipient: str) -> str:
+    for message in api.outbox(recipient):
+        if message["template"].startswith("group-invitation"):
+            found = re.search(r"token=([A-Za-z0-9_-]+)", message["body"])
+            assert found, message
+            return found.group(1)
+    raise AssertionError(f"no invitation for {recipient}")
+
+
+def create_group(api: Api, owner: Person, **overrides: object) -> str:
+    created = api.post("/groups", GROUP_BODY | overrides, token=owner.token)
+    assert created.status == 201, created.json
+    return str(created.json["id"])
+
+
+def add_member(api: Api, group_id: str, inviter: Person, invitee: Person, role: str) -> None:
+    sent = api.post(f"/groups/{group_id}/invitations", {"email": invitee.email, "role": role}, token=inviter.token)
+    assert sent.status == 201, sent.json
+    joined = api.post("/invitations/accept", {"token": invitation_token(api, invitee.email)}, token=invitee.token)
+    assert joined.status == 200, joined.json
+
+
+def cast(api: Api, people: dict[str, Person] | None = None) -> Cast:
+    """A fresh group; ``people`` (role -> person) are reused across groups when given."""
+    people = people or {role: person(api, role) for role in (*ROLES, "outsider")}
+    group_id = create_group(api, people["owner"])
+    for role in ("admin", "member", "viewer"):
+        add_member(api, group_id, people["owner"], people[role], role)
+    return Cast(group_id=group_id, people=people)
