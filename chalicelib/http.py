@@ -98,6 +98,7 @@ class Endpoint:
     status: int
     auth: bool
     errors: tuple[int, ...]
+    max_body_bytes: int | None
 
 
 ENDPOINTS: dict[tuple[str, str], Endpoint] = {}
@@ -166,9 +167,13 @@ def route(
     status: int = 200,
     auth: bool = True,
     errors: tuple[int, ...] = (),
+    max_body_bytes: int | None = None,
 ) -> Callable[[View], View]:
-    """Register ``view(ctx, [body=], [query=], **path_params)`` as ``method path`` on ``bp``."""
-    endpoint = Endpoint(path, method, summary, tags, body, query, response, status, auth, errors)
+    """Register ``view(ctx, [body=], [query=], **path_params)`` as ``method path`` on ``bp``.
+
+    ``max_body_bytes`` raises the body limit for this route only (default: ``Settings.max_body_bytes``).
+    """
+    endpoint = Endpoint(path, method, summary, tags, body, query, response, status, auth, errors, max_body_bytes)
 
     def decorate(view: View) -> View:
         ENDPOINTS[(path, method)] = endpoint
@@ -197,7 +202,8 @@ def _handle(bp: Blueprint | Chalice, endpoint: Endpoint, view: View, path_params
             ctx.principal = authenticate(container, _bearer_token(request))
         kwargs: dict[str, Any] = dict(path_params)
         if endpoint.body is not None:
-            kwargs["body"] = parse_body(request, endpoint.body, container.settings.max_body_bytes)
+            limit = endpoint.max_body_bytes or container.settings.max_body_bytes
+            kwargs["body"] = parse_body(request, endpoint.body, limit)
         if endpoint.query is not None:
             kwargs["query"] = parse_query(request, endpoint.query)
         result = view(ctx, **kwargs)
