@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from tests.integration.conftest import Api
 
@@ -32,8 +32,16 @@ class Cast:
 
 
 def person(api: Api, label: str) -> Person:
+    """A registered, verified, signed-in user. Each registers from its own address (per-IP sign-up limits)."""
     email = f"{label}-{uuid.uuid4().hex[:8]}@example.com"
-    token = api.register_verified(email)
+    if not api.container.settings.trust_forwarded_for:
+        api.container.settings = replace(api.container.settings, trust_forwarded_for=True)
+    previous = dict(api.default_headers)
+    api.default_headers["X-Forwarded-For"] = f"10.{uuid.uuid4().int % 250}.{uuid.uuid4().int % 250}.{len(email)}"
+    try:
+        token = api.register_verified(email)
+    finally:
+        api.default_headers = previous
     me = api.get("/me", token=token)
     assert me.status == 200, me.json
     return Person(email=email, token=token, user_id=me.json["id"])
