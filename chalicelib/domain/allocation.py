@@ -22,6 +22,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from fractions import Fraction
+from functools import cached_property
 from types import MappingProxyType
 
 from chalicelib.domain.errors import ValidationFailed
@@ -174,7 +175,7 @@ class Basis:
     weights: list[int]
     scale: int
 
-    @property
+    @cached_property
     def total(self) -> int:
         return sum(self.weights)
 
