@@ -1,0 +1,505 @@
+"""The ``--merge-template`` for ``chalice package``: one Lambda per route group and job, and the rest of the stack.
+
+chalice merges this file into its SAM template with a deep merge that can add and replace but never delete. So the
+resources chalice makes for a single-function API (``APIHandler``, its invoke permission, ``DefaultRole``, their
+outputs) are set to ``null`` here — tombstones — and :func:`infra.package.prune_tombstones` removes every null after the
+merge and fails if anything still refers to a removed resource.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+from chalice.utils import to_cfn_resource_name
+
+from infra.discovery import AppShape, Job
+from infra.specs import SECRETS, FunctionSpec
+
+HANDLER = "app.app"
+CODE_URI = "./deployment.zip"
+LAYER = "ManagedLayer"
+API = "RestAPI"
+CHALICE_SINGLE_FUNCTION = ("APIHandler", "APIHandlerInvokePermission", "DefaultRole")
+CHALICE_SINGLE_FUNCTION_OUTPUTS = ("APIHandlerName", "APIHandlerArn")
+RUNTIME = f"python{sys.version_info.major}.{sys.version_info.minor}"  # chalice builds the layer for this interpreter
+ARCHITECTURE = "x86_64"
+
+Json = dict[str, Any]
+
+
+def group_function_id(group: str) -> str:
+    return f"{to_cfn_resource_name(group)}Function"
+
+
+def job_function_id(job: Job) -> str:
+    """The logical id chalice gives a job's function (``to_cfn_resource_name`` of its name)."""
+    return to_cfn_resource_name(job.name)
+
+
+def integration_uri(function_id: str) -> Json:
+    return {
+        "Fn::Sub": "arn:${AWS::Partition}:apigateway:${AWS::Region}:lambda:path/2015-03-31/functions/"
+        f"${{{function_id}.Arn}}/invocations"
+    }
+
+
+def build_merge_template(shape: AppShape, specs: dict[str, FunctionSpec]) -> Json:
+    """The merge template for ``shape``; ``specs`` holds one spec per group and per job (by name)."""
+    group_ids = {group: group_function_id(group) for group in shape.groups}
+    job_ids = {job.name: job_function_id(job) for job in shape.jobs}
+    clashes = set(group_ids.values()) & set(job_ids.values())
+    if clashes:
+        raise ValueError(f"route group and job functions share logical ids {sorted(clashes)}; rename one")
+    needs_vpc = any(specs[name].needs_vpc for name in [*shape.groups, *job_ids])
+
+    resources: Json = dict.fromkeys(CHALICE_SINGLE_FUNCTION)
+    outputs: Json = dict.fromkeys(CHALICE_SINGLE_FUNCTION_OUTPUTS)
+    for group, function_id in group_ids.items():
+        spec = specs[group]
+        resources[function_id] = {
+            "Type": "AWS::Serverless::Function",
+            "Properties": {
+                "Handler": HANDLER,
+                "Runtime": RUNTIME,
+                "Architectures": [ARCHITECTURE],
+                "CodeUri": CODE_URI,
+                "Layers": [{"Ref": LAYER}],
+                **_function_properties(spec, shape, {"ROUTE_GROUP": group}),
+            },
+        }
+        resources[f"{function_id}InvokePermission"] = {
+            "Type": "AWS::Lambda::Permission",
+            "Properties": {
+                "FunctionName": {"Ref": function_id},
+                "Action": "lambda:InvokeFunction",
+                "Principal": "apigateway.amazonaws.com",
+                "SourceArn": {
+                    "Fn::Sub": "arn:${AWS::Partition}:execute-api:${AWS::Region}:${AWS::AccountId}:" f"${{{API}}}/*"
+                },
+            },
+        }
+        resources.update(_log_group(function_id))
+        outputs[f"{function_id}Arn"] = {"Value": {"Fn::GetAtt": [function_id, "Arn"]}}
+    for job in shape.jobs:
+        function_id = job_ids[job.name]
+        # chalice already declares the job's function (handler, code, layer, schedule event); replace its shared
+        # DefaultRole with a role of its own built from Policies.
+        resources[function_id] = {"Properties": {"Role": None, **_function_properties(specs[job.name], shape, {})}}
+        resources.update(_log_group(function_id))
+        outputs[f"{function_id}Arn"] = {"Value": {"Fn::GetAtt": [function_id, "Arn"]}}
+
+    resources[API] = {"Properties": _api_properties(shape, group_ids)}
+    resources.update(_secrets())
+    resources.update(_field_encryption_key())
+    resources.update(_delivery_events())
+    resources.update(_schedules(list(job_ids.values())))
+    resources.update(_pwa_hosting())
+    outputs.update(_stack_outputs())
+    return {
+        "AWSTemplateFormatVersion": "2010-09-09",
+        "Description": "sharemeter: a Lambda per route group and job, API Gateway, secrets, KMS, SES/SNS, PWA hosting",
+        "Parameters": _parameters(needs_vpc),
+        "Resources": resources,
+        "Outputs": outputs,
+    }
+
+
+def _function_properties(spec: FunctionSpec, shape: AppShape, extra_env: dict[str, str]) -> Json:
+    env: Json = {
+        **shape.stage_environment,
+        **extra_env,
+        "CORS_ALLOW_ORIGIN": {"Ref": "PwaOrigin"},
+        "PUBLIC_BASE_URL": {"Ref": "PwaOrigin"},
+        "SES_SENDER": {"Ref": "SesSender"},
+        "SES_CONFIGURATION_SET": {"Ref": "SesConfigurationSet"},
+        "SMS_VIA_SNS": "true",
+        "FIELD_KMS_KEY_ARN": {"Fn::GetAtt": ["FieldEncryptionKey", "Arn"]},
+        "POWERTOOLS_SERVICE_NAME": "sharemeter",
+        "LOG_LEVEL": "INFO",
+    }
+    statements: list[Json] = []
+    if spec.secrets:
+        env.update({f"{SECRETS[key][1]}_SECRET_ARN": {"Ref": SECRETS[key][0]} for key in spec.secrets})
+        statements.append(
+            {
+                "Sid": "ReadOwnSecrets",
+                "Effect": "Allow",
+                "Action": ["secretsmanager:GetSecretValue"],
+                "Resource": [{"Ref": SECRETS[key][0]} for key in spec.secrets],
+            }
+        )
+    if spec.needs_vpc:
+        env["REDIS_CLUSTER"] = {"Ref": "RedisCluster"}
+    statements.extend(spec.statements)
+    properties: Json = {
+        "Description": spec.description,
+        "MemorySize": spec.memory,
+        "Timeout": spec.timeout,
+        "Environment": {"Variables": env},
+        # SAM builds a role per function: AWSLambdaBasicExecutionRole, AWSLambdaVPCAccessExecutionRole when VpcConfig
+        # is set, and this inline policy.
+        "Policies": [{"Version": "2012-10-17", "Statement": statements}] if statements else [],
+        "Tags": {"app": "sharemeter", "function": spec.name},
+    }
+    if spec.needs_vpc:
+        properties["VpcConfig"] = {
+            "SubnetIds": {"Ref": "VpcSubnetIds"},
+            "SecurityGroupIds": {"Ref": "VpcSecurityGroupIds"},
+        }
+    if spec.reserved_concurrency is not None:
+        properties["ReservedConcurrentExecutions"] = spec.reserved_concurrency
+    return properties
+
+
+def _log_group(function_id: str) -> Json:
+    return {
+        f"{function_id}LogGroup": {
+            "Type": "AWS::Logs::LogGroup",
+            "DeletionPolicy": "Delete",
+            "UpdateReplacePolicy": "Delete",
+            "Properties": {
+                "LogGroupName": {"Fn::Sub": f"/aws/lambda/${{{function_id}}}"},
+                "RetentionInDays": {"Ref": "LogRetentionDays"},
+            },
+        }
+    }
+
+
+def _api_properties(shape: AppShape, group_ids: dict[str, str]) -> Json:
+    paths: Json = {}
+    for group, routes in shape.groups.items():
+        for route in routes:
+            method = paths.setdefault(route.path, {}).setdefault(route.method.lower(), {})
+            method["x-amazon-apigateway-integration"] = {"uri": integration_uri(group_ids[group])}
+    quoted = {"Fn::Sub": "'${PwaOrigin}'"}
+    cors_headers = {"Access-Control-Allow-Origin": quoted, "Vary": "'Origin'"}
+    return {
+        "DefinitionBody": {"paths": paths},
+        "MethodSettings": [
+            {
+                "ResourcePath": "/*",
+                "HttpMethod": "*",
+                "ThrottlingRateLimit": {"Ref": "ApiThrottleRateLimit"},
+                "ThrottlingBurstLimit": {"Ref": "ApiThrottleBurstLimit"},
+                "MetricsEnabled": True,
+            }
+        ],
+        "Cors": {
+            "AllowOrigin": quoted,
+            "AllowMethods": "'GET,POST,PUT,PATCH,DELETE,OPTIONS'",
+            "AllowHeaders": "'Authorization,Content-Type,Idempotency-Key'",
+            "MaxAge": "'600'",
+        },
+        "GatewayResponses": {
+            "DEFAULT_4XX": {"ResponseParameters": {"Headers": cors_headers}},
+            "DEFAULT_5XX": {"ResponseParameters": {"Headers": cors_headers}},
+        },
+        "Tags": {"app": "sharemeter"},
+    }
+
+
+def _parameters(needs_vpc: bool) -> Json:
+    parameters: Json = {
+        "Stage": {
+            "Type": "String",
+            "Default": "prod",
+            "AllowedPattern": "^[a-z][a-z0-9-]{0,15}$",
+            "Description": "Deployment stage; names secrets, the SES configuration set and the schedule group",
+        },
+        "PwaOrigin": {
+            "Type": "String",
+            "AllowedPattern": "^https://[A-Za-z0-9.-]+(:[0-9]+)?$",
+            "Description": "Origin of the PWA (https://..., no trailing slash): CORS allow-origin and link base URL",
+        },
+        "SesIdentity": {"Type": "String", "Description": "Verified SES identity (domain or address) mail is sent from"},
+        "SesSender": {"Type": "String", "Description": "From address for account mail; must belong to SesIdentity"},
+        "ApiThrottleRateLimit": {"Type": "Number", "Default": 50, "MinValue": 1, "Description": "Steady requests/s"},
+        "ApiThrottleBurstLimit": {"Type": "Number", "Default": 100, "MinValue": 1, "Description": "Burst requests"},
+        "LogRetentionDays": {
+            "Type": "Number",
+            "Default": 30,
+            "AllowedValues": [1, 3, 5, 7, 14, 30, 60, 90, 180, 365],
+            "Description": "CloudWatch Logs retention for every function",
+        },
+    }
+    if needs_vpc:
+        parameters |= {
+            "VpcSubnetIds": {
+                "Type": "List<AWS::EC2::Subnet::Id>",
+                "Description": "Private subnets (with a NAT gateway or VPC endpoints) that reach ElastiCache",
+            },
+            "VpcSecurityGroupIds": {
+                "Type": "List<AWS::EC2::SecurityGroup::Id>",
+                "Description": "Security groups allowed into the ElastiCache cluster",
+            },
+            "RedisCluster": {
+                "Type": "String",
+                "Default": "false",
+                "AllowedValues": ["true", "false"],
+                "Description": "Whether ElastiCache runs in cluster mode",
+            },
+        }
+    return parameters
+
+
+def _secrets() -> Json:
+    generated = {"jwt_secret", "code_pepper"}  # random strings are valid values; the others are set by an operator
+    resources: Json = {}
+    for key, (logical_id, setting) in SECRETS.items():
+        properties: Json = {
+            "Name": {"Fn::Sub": f"sharemeter/${{Stage}}/{key.replace('_', '-')}"},
+            "Description": f"sharemeter {setting}",
+            "Tags": [{"Key": "app", "Value": "sharemeter"}],
+        }
+        if key in generated:
+            properties["GenerateSecretString"] = {"PasswordLength": 64, "ExcludePunctuation": True}
+        resources[logical_id] = {
+            "Type": "AWS::SecretsManager::Secret",
+            "DeletionPolicy": "Retain",
+            "UpdateReplacePolicy": "Retain",
+            "Properties": properties,
+        }
+    return resources
+
+
+def _field_encryption_key() -> Json:
+    return {
+        "FieldEncryptionKey": {
+            "Type": "AWS::KMS::Key",
+            "DeletionPolicy": "Retain",
+            "UpdateReplacePolicy": "Retain",
+            "Properties": {
+                "Description": "sharemeter field encryption (envelope keys; EncryptionContext names the user)",
+                "EnableKeyRotation": True,
+                "KeyPolicy": {
+                    "Version": "2012-10-17",
+                    "Statement": [
+                        {
+                            "Sid": "AccountAdministersKey",
+                            "Effect": "Allow",
+                            "Principal": {"AWS": {"Fn::Sub": "arn:${AWS::Partition}:iam::${AWS::AccountId}:root"}},
+                            "Action": "kms:*",
+                            "Resource": "*",
+                        }
+                    ],
+                },
+            },
+        },
+        "FieldEncryptionKeyAlias": {
+            "Type": "AWS::KMS::Alias",
+            "Properties": {
+                "AliasName": {"Fn::Sub": "alias/sharemeter-${Stage}-fields"},
+                "TargetKeyId": {"Ref": "FieldEncryptionKey"},
+            },
+        },
+    }
+
+
+def _delivery_events() -> Json:
+    return {
+        "DeliveryEventsTopic": {
+            "Type": "AWS::SNS::Topic",
+            "Properties": {
+                "DisplayName": "sharemeter delivery events",
+                "Tags": [{"Key": "app", "Value": "sharemeter"}],
+            },
+        },
+        "DeliveryEventsTopicPolicy": {
+            "Type": "AWS::SNS::TopicPolicy",
+            "Properties": {
+                "Topics": [{"Ref": "DeliveryEventsTopic"}],
+                "PolicyDocument": {
+                    "Version": "2012-10-17",
+                    "Statement": [
+                        {
+                            "Sid": "SesPublishesDeliveryEvents",
+                            "Effect": "Allow",
+                            "Principal": {"Service": "ses.amazonaws.com"},
+                            "Action": "sns:Publish",
+                            "Resource": {"Ref": "DeliveryEventsTopic"},
+                            "Condition": {"StringEquals": {"AWS:SourceAccount": {"Ref": "AWS::AccountId"}}},
+                        }
+                    ],
+                },
+            },
+        },
+        "SesConfigurationSet": {
+            "Type": "AWS::SES::ConfigurationSet",
+            "Properties": {"Name": {"Fn::Sub": "sharemeter-${Stage}"}},
+        },
+        "SesDeliveryEventDestination": {
+            "Type": "AWS::SES::ConfigurationSetEventDestination",
+            "DependsOn": "DeliveryEventsTopicPolicy",
+            "Properties": {
+                "ConfigurationSetName": {"Ref": "SesConfigurationSet"},
+                "EventDestination": {
+                    "Name": "delivery-events-to-sns",
+                    "Enabled": True,
+                    "MatchingEventTypes": ["send", "reject", "bounce", "complaint", "delivery", "deliveryDelay"],
+                    "SnsDestination": {"TopicARN": {"Ref": "DeliveryEventsTopic"}},
+                },
+            },
+        },
+    }
+
+
+def _schedules(job_ids: list[str]) -> Json:
+    resources: Json = {
+        "ScheduleGroup": {
+            "Type": "AWS::Scheduler::ScheduleGroup",
+            "Properties": {"Name": {"Fn::Sub": "sharemeter-${Stage}"}},
+        }
+    }
+    if job_ids:  # one-off schedules (e.g. per-bill reminders) created at run time invoke the job functions
+        resources["SchedulerInvokeRole"] = {
+            "Type": "AWS::IAM::Role",
+            "Properties": {
+                "AssumeRolePolicyDocument": {
+                    "Version": "2012-10-17",
+                    "Statement": [
+                        {
+                            "Effect": "Allow",
+                            "Principal": {"Service": "scheduler.amazonaws.com"},
+                            "Action": "sts:AssumeRole",
+                            "Condition": {"StringEquals": {"aws:SourceAccount": {"Ref": "AWS::AccountId"}}},
+                        }
+                    ],
+                },
+                "Policies": [
+                    {
+                        "PolicyName": "InvokeJobFunctions",
+                        "PolicyDocument": {
+                            "Version": "2012-10-17",
+                            "Statement": [
+                                {
+                                    "Effect": "Allow",
+                                    "Action": "lambda:InvokeFunction",
+                                    "Resource": [{"Fn::GetAtt": [job_id, "Arn"]} for job_id in job_ids],
+                                }
+                            ],
+                        },
+                    }
+                ],
+            },
+        }
+    return resources
+
+
+CACHING_OPTIMIZED = "658327ea-f89d-4fab-a63d-7e88639e58f6"  # AWS managed cache policy
+SECURITY_HEADERS = "67f7725c-6f97-4210-82d7-5512b31e9d03"  # AWS managed response headers policy (HSTS, nosniff, ...)
+
+
+def _pwa_hosting() -> Json:
+    return {
+        "PwaBucket": {
+            "Type": "AWS::S3::Bucket",
+            "DeletionPolicy": "Retain",
+            "UpdateReplacePolicy": "Retain",
+            "Properties": {
+                "PublicAccessBlockConfiguration": {
+                    "BlockPublicAcls": True,
+                    "BlockPublicPolicy": True,
+                    "IgnorePublicAcls": True,
+                    "RestrictPublicBuckets": True,
+                },
+                "OwnershipControls": {"Rules": [{"ObjectOwnership": "BucketOwnerEnforced"}]},
+                "BucketEncryption": {
+                    "ServerSideEncryptionConfiguration": [
+                        {"ServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}
+                    ]
+                },
+                "VersioningConfiguration": {"Status": "Enabled"},
+                "Tags": [{"Key": "app", "Value": "sharemeter"}],
+            },
+        },
+        "PwaOriginAccessControl": {
+            "Type": "AWS::CloudFront::OriginAccessControl",
+            "Properties": {
+                "OriginAccessControlConfig": {
+                    "Name": {"Fn::Sub": "sharemeter-${Stage}-pwa"},
+                    "OriginAccessControlOriginType": "s3",
+                    "SigningBehavior": "always",
+                    "SigningProtocol": "sigv4",
+                }
+            },
+        },
+        "PwaDistribution": {
+            "Type": "AWS::CloudFront::Distribution",
+            "Properties": {
+                "DistributionConfig": {
+                    "Enabled": True,
+                    "Comment": {"Fn::Sub": "sharemeter ${Stage} PWA"},
+                    "DefaultRootObject": "index.html",
+                    "HttpVersion": "http2and3",
+                    "PriceClass": "PriceClass_100",
+                    "Origins": [
+                        {
+                            "Id": "pwa",
+                            "DomainName": {"Fn::GetAtt": ["PwaBucket", "RegionalDomainName"]},
+                            "OriginAccessControlId": {"Fn::GetAtt": ["PwaOriginAccessControl", "Id"]},
+                            "S3OriginConfig": {"OriginAccessIdentity": ""},
+                        }
+                    ],
+                    "DefaultCacheBehavior": {
+                        "TargetOriginId": "pwa",
+                        "ViewerProtocolPolicy": "redirect-to-https",
+                        "Compress": True,
+                        "AllowedMethods": ["GET", "HEAD"],
+                        "CachePolicyId": CACHING_OPTIMIZED,
+                        "ResponseHeadersPolicyId": SECURITY_HEADERS,
+                    },
+                    # client-side routes: unknown paths serve the app shell
+                    "CustomErrorResponses": [
+                        {"ErrorCode": 403, "ResponseCode": 200, "ResponsePagePath": "/index.html"},
+                        {"ErrorCode": 404, "ResponseCode": 200, "ResponsePagePath": "/index.html"},
+                    ],
+                }
+            },
+        },
+        "PwaBucketPolicy": {
+            "Type": "AWS::S3::BucketPolicy",
+            "Properties": {
+                "Bucket": {"Ref": "PwaBucket"},
+                "PolicyDocument": {
+                    "Version": "2012-10-17",
+                    "Statement": [
+                        {
+                            "Sid": "CloudFrontReadsThroughOac",
+                            "Effect": "Allow",
+                            "Principal": {"Service": "cloudfront.amazonaws.com"},
+                            "Action": "s3:GetObject",
+                            "Resource": {"Fn::Sub": "${PwaBucket.Arn}/*"},
+                            "Condition": {
+                                "StringEquals": {
+                                    "AWS:SourceArn": {
+                                        "Fn::Sub": "arn:${AWS::Partition}:cloudfront::${AWS::AccountId}:"
+                                        "distribution/${PwaDistribution}"
+                                    }
+                                }
+                            },
+                        },
+                        {
+                            "Sid": "TlsOnly",
+                            "Effect": "Deny",
+                            "Principal": "*",
+                            "Action": "s3:*",
+                            "Resource": [{"Fn::GetAtt": ["PwaBucket", "Arn"]}, {"Fn::Sub": "${PwaBucket.Arn}/*"}],
+                            "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+                        },
+                    ],
+                },
+            },
+        },
+    }
+
+
+def _stack_outputs() -> Json:
+    return {
+        "PwaBucketName": {"Value": {"Ref": "PwaBucket"}},
+        "PwaDistributionId": {"Value": {"Ref": "PwaDistribution"}},
+        "PwaUrl": {"Value": {"Fn::Sub": "https://${PwaDistribution.DomainName}"}},
+        "DeliveryEventsTopicArn": {"Value": {"Ref": "DeliveryEventsTopic"}},
+        "ScheduleGroupName": {"Value": {"Ref": "ScheduleGroup"}},
+        "FieldEncryptionKeyArn": {"Value": {"Fn::GetAtt": ["FieldEncryptionKey", "Arn"]}},
+    }
