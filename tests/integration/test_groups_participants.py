@@ -1,0 +1,135 @@
+"""Invitations (expiry, single use, decline, recipient binding), weights, and the last-owner rule."""
+
+from __future__ import annotations
+
+from chalicelib.services.participants import INVITATION_TTL_SECONDS
+from tests.integration.conftest import Api
+from tests.integration.group_helpers import add_member, cast, create_group, invitation_token, person
+
+
+def test_invitation_is_single_use(api: Api) -> None:
+    owner, guest = person(api, "owner"), person(api, "guest")
+    group = create_group(api, owner)
+    sent = api.post(f"/groups/{group}/invitations", {"email": guest.email.upper(), "role": "viewer",
+                                                      "weights": {"area": "31.25", "occupants": "2"}},
+                    token=owner.token)
+    assert sent.status == 201 and sent.json["recipient"] == guest.email and sent.json["status"] == "pending"
+    token = invitation_token(api, guest.email)
+    joined = api.post("/invitations/accept", {"token": token}, token=guest.token)
+    assert joined.status == 200 and joined.json == {"group_id": group, "role": "viewer"}
+    again = api.post("/invitations/accept", {"token": token}, token=guest.token)
+    assert again.status == 404 and again.json["type"].endswith("/invitation-invalid")
+    members = {m["user_id"]: m for m in api.get(f"/groups/{group}/members", token=guest.token).json["items"]}
+    assert members[guest.user_id]["weights"] == {"area": "31.25", "occupants": "2", "custom": None}
+    assert api.get(f"/groups/{group}/invitations", token=owner.token).json["items"] == []
+
+
+def test_invitation_expires(api: Api) -> None:
+    owner, guest = person(api, "owner"), person(api, "guest")
+    group = create_group(api, owner)
+    api.post(f"/groups/{group}/invitations", {"email": guest.email}, token=owner.token)
+    token = invitation_token(api, guest.email)
+    api.clock.advance(INVITATION_TTL_SECONDS + 1)
+    login = api.post("/auth/login", {"email": guest.email, "password": "correct horse battery staple"})
+    assert login.status == 200
+    late = api.post("/invitations/accept", {"token": token}, token=login.json["access_token"])
+    assert late.status == 404 and late.json["type"].endswith("/invitation-invalid")
+
+
+def test_declined_invitation_cannot_be_accepted(api: Api) -> None:
+    owner, guest = person(api, "owner"), person(api, "guest")
+    group = create_group(api, owner)
+    api.post(f"/groups/{group}/invitations", {"email": guest.email}, token=owner.token)
+    token = invitation_token(api, guest.email)
+    assert api.post("/invitations/decline", {"token": token}, token=guest.token).status == 204
+    assert api.post("/invitations/accept", {"token": token}, token=guest.token).status == 404
+    assert api.get(f"/groups/{group}", token=guest.token).status == 404
+    actions = [e["action"] for e in api.get(f"/groups/{group}/audit", token=owner.token).json["items"]]
+    assert actions[0] == "invitation.declined"
+
+
+def test_revoked_invitation_cannot_be_accepted(api: Api) -> None:
+    owner, guest = person(api, "owner"), person(api, "guest")
+    group = create_group(api, owner)
+    invitation = api.post(f"/groups/{group}/invitations", {"email": guest.email}, token=owner.token).json
+    assert api.call("DELETE", f"/groups/{group}/invitations/{invitation['id']}", token=owner.token).status == 204
+    assert api.post("/invitations/accept", {"token": invitation_token(api, guest.email)}, token=guest.token).status \
+        == 404
+
+
+def test_invitation_works_only_for_its_recipient(api: Api) -> None:
+    owner, guest, thief = person(api, "owner"), person(api, "guest"), person(api, "thief")
+    group = create_group(api, owner)
+    api.post(f"/groups/{group}/invitations", {"email": guest.email}, token=owner.token)
+    token = invitation_token(api, guest.email)
+    assert api.post("/invitations/accept", {"token": token}, token=thief.token).status == 404
+    assert api.post("/invitations/decline", {"token": token}, token=thief.token).status == 404
+    assert api.post("/invitations/accept", {"token": token}, token=guest.token).status == 200
+
+
+def test_phone_invitation_needs_the_verified_phone(api: Api) -> None:
+    owner, guest = person(api, "owner"), person(api, "guest")
+    group = create_group(api, owner)
+    sent = api.post(f"/groups/{group}/invitations", {"phone": "+4915112345678"}, token=owner.token)
+    assert sent.status == 201 and sent.json["channel"] == "sms"
+    token = invitation_token(api, "+4915112345678")
+    assert api.post("/invitations/accept", {"token": token}, token=guest.token).status == 404
+    from chalicelib.services.users import users
+
+    stored = users(api.container).get(guest.user_id)
+    assert stored is not None
+    users(api.container).update(guest.user_id, {"phone": "+4915112345678", "phone_verified": True},
+                                expected_version=stored["version"])
+    assert api.post("/invitations/accept", {"token": token}, token=guest.token).status == 200
+
+
+def test_existing_member_cannot_accept_again(api: Api) -> None:
+    c = cast(api)
+    member = c.people["member"]
+    api.post(f"/groups/{c.group_id}/invitations", {"email": member.email}, token=c.token("owner"))
+    answer = api.post("/invitations/accept", {"token": invitation_token(api, member.email)}, token=member.token)
+    assert answer.status == 409 and answer.json["type"].endswith("/already-member")
+
+
+def test_last_owner_cannot_leave_or_be_demoted_or_removed(api: Api) -> None:
+    c = cast(api)
+    owner = c.people["owner"]
+    base = f"/groups/{c.group_id}"
+    left = api.post(base + "/leave", token=owner.token)
+    assert left.status == 409 and left.json["type"].endswith("/last-owner")
+    assert api.call("DELETE", f"{base}/members/{owner.user_id}", token=owner.token).status == 409
+    assert api.call("PUT", f"{base}/members/{owner.user_id}/role", {"role": "admin"}, token=owner.token).status == 409
+    assert api.get(base, token=owner.token).json["your_role"] == "owner"
+    # With a second owner, the first may step down and leave; then the second is the last one.
+    second = c.people["admin"]
+    assert api.call("PUT", f"{base}/members/{second.user_id}/role", {"role": "owner"}, token=owner.token).status == 200
+    assert api.call("PUT", f"{base}/members/{owner.user_id}/role", {"role": "admin"}, token=owner.token).status == 200
+    assert api.post(base + "/leave", token=owner.token).status == 204
+    assert api.get(base, token=owner.token).status == 404
+    assert api.post(base + "/leave", token=second.token).status == 409
+
+
+def test_removed_member_loses_access_and_can_be_invited_back(api: Api) -> None:
+    c = cast(api)
+    member = c.people["member"]
+    assert api.call("DELETE", f"/groups/{c.group_id}/members/{member.user_id}", token=c.token("admin")).status == 204
+    assert api.get(f"/groups/{c.group_id}", token=member.token).status == 404
+    add_member(api, c.group_id, c.people["admin"], member, "viewer")
+    assert api.get(f"/groups/{c.group_id}", token=member.token).json["your_role"] == "viewer"
+
+
+def test_weights_and_sub_meter_are_exact_and_versioned(api: Api) -> None:
+    c = cast(api)
+    member = c.people["member"]
+    path = f"/groups/{c.group_id}/members/{member.user_id}"
+    version = next(m["version"] for m in api.get(f"/groups/{c.group_id}/members", token=c.token("owner")).json["items"]
+                   if m["user_id"] == member.user_id)
+    body = {"weights": {"area": "42.125", "custom": "0.333333333333"}, "sub_meter_id": "meter-7", "version": version}
+    changed = api.patch(path, body, token=c.token("admin"))
+    assert changed.status == 200
+    assert changed.json["weights"] == {"area": "42.125", "occupants": None, "custom": "0.333333333333"}
+    assert changed.json["sub_meter_id"] == "meter-7"
+    assert api.patch(path, body, token=c.token("admin")).status == 409
+    for bad in ({"area": 42}, {"area": "-1"}, {"area": "1e3"}, {"occupants": "1.0000000000001"}):
+        answer = api.patch(path, {"weights": bad, "version": changed.json["version"]}, token=c.token("admin"))
+        assert answer.status == 400, bad
