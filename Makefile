@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PORT ?= 8000
 
-.PHONY: run test lint types unit integration bench clean
+.PHONY: run test lint types unit integration bench package deploy clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -27,6 +27,22 @@ test: lint types
 
 bench: $(STAMP)
 	$(BIN)/python -m bench
+
+# AWS: build the SAM template + zips (no Docker) and validate them (cfn-lint, offline SAM transform). See docs/deploy.md.
+STAGE ?= prod
+REGION ?= eu-west-1
+PACKAGE_DIR := infra/build/out
+package: $(STAMP)
+	AWS_DEFAULT_REGION=$(REGION) $(BIN)/python -m infra.package --stage $(STAGE) --out $(PACKAGE_DIR) --region $(REGION)
+
+# Needs AWS credentials, an artifacts bucket (ARTIFACTS_BUCKET) and the parameters in docs/deploy.md (PARAMS="K=V ...").
+deploy: package
+	@test -n "$(ARTIFACTS_BUCKET)" || { echo "set ARTIFACTS_BUCKET (S3 bucket for the zips)"; exit 2; }
+	aws cloudformation package --region $(REGION) --template-file $(PACKAGE_DIR)/sam.json \
+		--s3-bucket $(ARTIFACTS_BUCKET) --output-template-file $(PACKAGE_DIR)/packaged.json
+	aws cloudformation deploy --region $(REGION) --template-file $(PACKAGE_DIR)/packaged.json \
+		--stack-name sharemeter-$(STAGE) --capabilities CAPABILITY_IAM CAPABILITY_AUTO_EXPAND \
+		--parameter-overrides Stage=$(STAGE) $(PARAMS)
 
 clean:
 	rm -rf $(VENV) .data .mypy_cache .ruff_cache .pytest_cache .hypothesis
