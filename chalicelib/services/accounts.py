@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import uuid
 from typing import TYPE_CHECKING, Any
-from zoneinfo import available_timezones
 
 from chalicelib.adapters.store.port import DuplicateKey
 from chalicelib.domain.errors import AuthenticationFailed, Forbidden, ValidationFailed, VersionConflict
 from chalicelib.domain.passwords import check_password
 from chalicelib.domain.timestamps import utc_iso
+from chalicelib.domain.timezones import check_time_zone
 from chalicelib.observability import record_event
 from chalicelib.services import challenges, sessions
 from chalicelib.services.messages import compose
@@ -42,16 +42,11 @@ class EmailNotVerified(Forbidden):
     title = "Email address not verified"
 
 
-def check_timezone(name: str, field: str = "timezone") -> None:
-    if name not in available_timezones():
-        raise ValidationFailed(f"unknown IANA time zone {name!r}", field=field)
-
-
 def register(container: Container, request: RegisterRequest, *, client_ip: str) -> None:
     throttle(container, "register:ip", client_ip)
     email = normalize_email(request.email)
     check_password(request.password, email=email)
-    check_timezone(request.timezone)
+    check_time_zone(request.timezone)
     password_hash = container.passwords.hash(request.password)  # hashed even for a known email: same timing
     if find_by_email(container, email) is not None:
         if is_allowed(container, "code-send:recipient", email):
@@ -130,7 +125,7 @@ def update_profile(container: Container, principal: Principal, change: ProfileUp
     user = get_user(container, principal.user_id)
     changes: dict[str, Any] = change.model_dump(exclude_none=True, exclude={"notification_preferences", "phone"})
     if change.timezone is not None:
-        check_timezone(change.timezone)
+        check_time_zone(change.timezone)
     if change.notification_preferences is not None:
         preferences = {**user.get("notification_preferences", DEFAULT_PREFERENCES)}
         preferences.update(change.notification_preferences.model_dump(exclude_none=True))
