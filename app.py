@@ -6,7 +6,7 @@ In production each route group is its own Lambda: ``ROUTE_GROUP`` names the one 
 
 from __future__ import annotations
 
-from chalice.app import Chalice
+from chalice.app import Chalice, CloudWatchEvent, Rate
 
 from chalicelib import bootstrap, http
 from chalicelib.routes.groups import blueprints
@@ -18,3 +18,14 @@ http.use_container(bootstrap.container)
 
 for blueprint in blueprints(route_group(), local=stage() == LOCAL_STAGE):
     app.register_blueprint(blueprint)
+
+
+@app.schedule(Rate(1, unit=Rate.HOURS), name="reading_reminders")
+def reading_reminders(event: CloudWatchEvent) -> dict[str, int]:
+    """Hourly: remind participants who have not read their meters (its own Lambda; see chalicelib/jobs)."""
+    from datetime import UTC, datetime
+
+    from chalicelib.jobs import reading_reminders as job
+
+    summary = job.run(bootstrap.container(), datetime.now(UTC))
+    return {"due_groups": summary.due_groups, "reminders": summary.reminders}

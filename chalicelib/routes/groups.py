@@ -15,6 +15,7 @@ ROUTE_GROUPS: dict[str, str] = {
     "me": "chalicelib.routes.me",
     "splits": "chalicelib.routes.splits",
     "groups": "chalicelib.routes.group_routes",
+    "meters": "chalicelib.routes.meters",
 }
 LOCAL_ONLY_GROUPS: dict[str, str] = {"dev": "chalicelib.routes.dev"}
 

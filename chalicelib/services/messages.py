@@ -36,6 +36,16 @@ _TEMPLATES: dict[str, tuple[str, str]] = {
         "The phone number on your sharemeter account was changed. If this was not you, reset your password now.",
     ),
     "account-disabled": ("Your sharemeter account was disabled", "Your sharemeter account was disabled."),
+    "reading-reminder": (
+        "Time to read meter {serial}",
+        "The reading window of {group} is open. Please read meter {serial} and enter the value in sharemeter by "
+        "{last_day}.",
+    ),
+    "reading-reminder-closing": (
+        "Last day to read meter {serial}",
+        "The reading window of {group} closes at the end of {last_day}. Please read meter {serial} and enter the "
+        "value in sharemeter, or the consumption will be estimated.",
+    ),
     "group-invitation": (
         "{inviter} invited you to {group} on sharemeter",
         "{inviter} invited you to share the meter of {group} on sharemeter. Sign in with this email address and open "

@@ -1,0 +1,196 @@
+"""Scheduled job: remind participants who have not read their meter while their group's reading window is open.
+
+Runs hourly (``app.py``: ``reading_reminders``, its own Lambda). It pages through the reminder schedule by ``due_at``
+(only groups due now), and per page makes three ``get_many`` reads (groups, meters, users), one conditional update per
+group, then the page's sends. Per group: the window from the group's time zone, reading window days and billing cycle;
+who is due (``chalicelib.domain.reminders``); the next instant anybody can be due. The schedule is written *before* the
+messages go out: a crash in between loses a reminder rather than sending one twice, and a concurrent run that read the
+same version loses the conditional update and sends nothing ("never twice").
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from chalicelib.adapters.store.port import CollectionSpec, Range
+from chalicelib.domain.errors import VersionConflict
+from chalicelib.domain.reminders import (
+    DEFAULT_AWAKE_FROM,
+    DEFAULT_AWAKE_UNTIL,
+    Participant,
+    ReadingWindow,
+    ReminderKind,
+    after_sending,
+    current_window,
+    due_reminders,
+    next_due_at,
+)
+from chalicelib.observability import record_event
+from chalicelib.services import meters as meter_service
+from chalicelib.services.messages import compose
+from chalicelib.services.reminder_schedule import iso, schedules
+from chalicelib.services.users import USERS
+
+if TYPE_CHECKING:
+    from chalicelib.adapters.notify.port import Message
+    from chalicelib.adapters.store.port import Document
+    from chalicelib.bootstrap import Container
+
+GROUPS = CollectionSpec("groups")  # declared as in chalicelib.services.groups
+PAGE_SIZE = 500
+CYCLE_MONTHS = {"monthly": 1, "quarterly": 3}  # custom cycles: reminded monthly until groups expose their anchor
+MONTH_END = 31
+IDLE_RECHECK = timedelta(days=1)
+
+
+@dataclass
+class Summary:
+    due_groups: int = 0
+    reminders: int = 0
+    conflicts: int = 0
+    pages: int = 0
+    round_trips: int = 0
+    by_kind: dict[str, int] = field(default_factory=dict)
+
+
+def run(container: Container, now: datetime) -> Summary:
+    """Send every reminder due at ``now`` (aware) and reschedule the groups it looked at."""
+    summary = Summary()
+    start = container.store.round_trips.count
+    collection = schedules(container)
+    bounds = Range(high=iso(now + timedelta(microseconds=1)))
+    cursor = None
+    while True:
+        page = collection.find_page({}, order_by="due_at", bounds=bounds, limit=PAGE_SIZE, cursor=cursor)
+        if page.items:
+            summary.pages += 1
+            _process(container, page.items, now, summary)
+        if page.next_cursor is None:
+            break
+        cursor = page.next_cursor
+    summary.round_trips = container.store.round_trips.count - start
+    record_event("reading_reminders.run", due_groups=summary.due_groups, reminders=summary.reminders,
+                 conflicts=summary.conflicts)
+    return summary
+
+
+def _process(container: Container, items: list[Document], now: datetime, summary: Summary) -> None:
+    store = container.store
+    groups = {g["_id"]: g for g in store.collection(GROUPS).get_many([s["_id"] for s in items])}
+    meter_ids = [entry["meter_id"] for s in items for entry in s["roster"]]
+    user_ids = list(dict.fromkeys(entry["user_id"] for s in items for entry in s["roster"]))
+    meters = {m["_id"]: m for m in meter_service.meters(container).get_many(meter_ids)}
+    users = {u["_id"]: u for u in store.collection(USERS).get_many(user_ids)}
+    outgoing: list[Message] = []
+    for schedule in items:
+        summary.due_groups += 1
+        group = groups.get(schedule["_id"])
+        if group is None or group.get("status", "active") != "active":
+            schedules(container).delete(schedule["_id"])
+            continue
+        outgoing.extend(_remind_group(container, schedule, group, meters, users, now, summary))
+    for message in outgoing:  # one batch per page, after every schedule of the page is written
+        container.notifier.send(message)
+
+
+def _zone(name: object, fallback: ZoneInfo) -> ZoneInfo:
+    try:
+        return ZoneInfo(str(name)) if name else fallback
+    except (ZoneInfoNotFoundError, ValueError):
+        return fallback
+
+
+def group_window(group: Document, now: datetime) -> ReadingWindow | None:
+    """The group's open or next reading window; None when the group has reading reminders off (0 days)."""
+    days = int(group.get("reading_window_days", 3))
+    if days <= 0:
+        return None
+    every = CYCLE_MONTHS.get(str(group.get("billing_cycle", "monthly")), 1)
+    zone = _zone(group.get("timezone"), ZoneInfo("UTC"))
+    return current_window(now, anchor_day=MONTH_END, window_days=days, timezone=zone, every_months=every)
+
+
+def _remind_group(
+    container: Container,
+    schedule: Document,
+    group: Document,
+    meters: dict[str, Document],
+    users: dict[str, Document],
+    now: datetime,
+    summary: Summary,
+) -> list[Message]:
+    window = group_window(group, now)
+    if window is None:
+        _reschedule(container, schedule, {"due_at": iso(now + IDLE_RECHECK)}, summary)
+        return []
+    boundary = window.boundary.isoformat()
+    reminded: dict[str, list[str]] = schedule["reminded"] if schedule.get("window_boundary") == boundary else {}
+    group_zone = _zone(group.get("timezone"), ZoneInfo("UTC"))
+    participants = []
+    for entry in schedule["roster"]:
+        meter, user = meters.get(entry["meter_id"]), users.get(entry["user_id"])
+        if meter is None or user is None or user.get("status") == "disabled":
+            continue
+        preferences: dict[str, Any] = user.get("notification_preferences") or {}
+        if not preferences.get("reading_reminders", True):
+            continue
+        if meter.get("removed_at") and meter["removed_at"] <= iso(window.opens_at):
+            continue
+        participants.append(Participant(
+            user_id=entry["user_id"],
+            meter_id=entry["meter_id"],
+            timezone=_zone(user.get("timezone"), group_zone),
+            has_submitted=(meter.get("last_reading_at") or "") >= iso(window.opens_at),
+            reminded=frozenset(ReminderKind(k) for k in reminded.get(entry["meter_id"], [])),
+            awake_from=int(preferences.get("quiet_hours_end", DEFAULT_AWAKE_FROM)),
+            awake_until=int(preferences.get("quiet_hours_start", DEFAULT_AWAKE_UNTIL)),
+        ))
+    due = due_reminders(window, now, participants)
+    sent = {(r.user_id, r.meter_id): r.kind for r in due}
+    updated = []
+    new_reminded = dict(reminded)
+    for participant in participants:
+        kind = sent.get((participant.user_id, participant.meter_id))
+        if kind is None:
+            updated.append(participant)
+            continue
+        kinds = after_sending(participant, kind)
+        new_reminded[participant.meter_id] = sorted(kinds)
+        updated.append(dataclasses.replace(participant, reminded=kinds))
+    following = next_due_at(window, now + timedelta(seconds=1), updated)
+    if following is None:
+        following = max(window.closes_at, now + timedelta(seconds=1))
+    changes = {"due_at": iso(following), "window_boundary": boundary, "reminded": new_reminded}
+    if not _reschedule(container, schedule, changes, summary):
+        return []
+    messages = []
+    for reminder in due:
+        meter, user = meters[reminder.meter_id], users[reminder.user_id]
+        messages.append(_message(group, meter, user, window, reminder.kind))
+        summary.reminders += 1
+        summary.by_kind[reminder.kind.value] = summary.by_kind.get(reminder.kind.value, 0) + 1
+    return messages
+
+
+def _reschedule(container: Container, schedule: Document, changes: dict[str, Any], summary: Summary) -> bool:
+    try:
+        schedules(container).update(schedule["_id"], changes, expected_version=schedule["version"])
+    except VersionConflict:
+        summary.conflicts += 1
+        return False
+    return True
+
+
+def _message(group: Document, meter: Document, user: Document, window: ReadingWindow, kind: ReminderKind) -> Message:
+    preferences: dict[str, Any] = user.get("notification_preferences") or {}
+    channels = preferences.get("channels") or ["email"]
+    use_sms = "sms" in channels and user.get("phone") and user.get("phone_verified")
+    template = "reading-reminder-closing" if kind is ReminderKind.CLOSING else "reading-reminder"
+    zone = _zone(user.get("timezone"), _zone(group.get("timezone"), ZoneInfo("UTC")))
+    last_day = (window.closes_at.astimezone(zone) - timedelta(microseconds=1)).date().isoformat()
+    return compose(template, "sms" if use_sms else "email", str(user["phone"] if use_sms else user["email"]),
+                   group=str(group.get("name", "your group")), serial=str(meter["serial"]), last_day=last_day)

@@ -1,0 +1,131 @@
+"""Route group ``meters``: meters, readings (submission, history, corrections, CSV import) and consumption."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from chalice.app import Blueprint
+
+from chalicelib.http import PayloadTooLarge, Reply, RequestContext, UnsupportedMediaType, route
+from chalicelib.schemas.meters import (
+    ConsumptionChart,
+    ConsumptionQuery,
+    ImportResult,
+    Meter,
+    MeterCreate,
+    MeterList,
+    MeterUpdate,
+    Reading,
+    ReadingCorrectionRequest,
+    ReadingCreate,
+    ReadingHistoryQuery,
+    ReadingPage,
+)
+from chalicelib.services import consumption, meters, reading_import, readings
+from chalicelib.services.access import Membership, authorize
+
+bp = Blueprint(__name__)
+TAGS = ("meters",)
+MAX_IMPORT_BYTES = 2 * 1024 * 1024
+CSV_TYPES = ("text/csv", "application/csv")
+
+
+def _member(ctx: RequestContext, group_id: str, action: str) -> Membership:
+    return authorize(ctx.container, ctx.require_principal(), group_id, action, client_ip=ctx.client_ip)
+
+
+@route(bp, "/groups/{group_id}/meters", "POST", body=MeterCreate, response=Meter, status=201, tags=TAGS,
+       summary="Add a meter (optionally replacing another, which is removed and linked)",
+       errors=(400, 401, 403, 404, 409))
+def create_meter(ctx: RequestContext, body: MeterCreate, group_id: str) -> dict[str, Any]:
+    member = _member(ctx, group_id, "meter.manage")
+    return meters.create(ctx.container, group_id=group_id, actor_id=member.user_id, request=body,
+                         client_ip=ctx.client_ip)
+
+
+@route(bp, "/groups/{group_id}/meters", "GET", response=MeterList, tags=TAGS, summary="The group's meters",
+       errors=(401, 404))
+def list_meters(ctx: RequestContext, group_id: str) -> dict[str, Any]:
+    _member(ctx, group_id, "meter.read")
+    return {"items": meters.list_for_group(ctx.container, group_id=group_id)}
+
+
+@route(bp, "/groups/{group_id}/meters/{meter_id}", "PATCH", body=MeterUpdate, response=Meter, tags=TAGS,
+       summary="Change a meter (assignment, removal, serial...)", errors=(400, 401, 403, 404, 409))
+def update_meter(ctx: RequestContext, body: MeterUpdate, group_id: str, meter_id: str) -> dict[str, Any]:
+    member = _member(ctx, group_id, "meter.manage")
+    return meters.update(ctx.container, group_id=group_id, meter_id=meter_id, actor_id=member.user_id, request=body,
+                         client_ip=ctx.client_ip)
+
+
+@route(bp, "/groups/{group_id}/meters/{meter_id}", "DELETE", status=204, tags=TAGS,
+       summary="Delete a meter without readings (a meter with readings is removed via PATCH removed_at)",
+       errors=(401, 403, 404, 409))
+def delete_meter(ctx: RequestContext, group_id: str, meter_id: str) -> None:
+    member = _member(ctx, group_id, "meter.manage")
+    meters.delete(ctx.container, group_id=group_id, meter_id=meter_id, actor_id=member.user_id,
+                  client_ip=ctx.client_ip)
+
+
+@route(bp, "/groups/{group_id}/meters/{meter_id}/readings", "POST", body=ReadingCreate, response=Reading, status=201,
+       tags=TAGS, summary="Submit a reading (send an Idempotency-Key header to make retries safe)",
+       errors=(400, 401, 403, 404, 409))
+def submit_reading(ctx: RequestContext, body: ReadingCreate, group_id: str, meter_id: str) -> Reply:
+    member = _member(ctx, group_id, "reading.create")
+    key = ctx.headers.get("idempotency-key")
+    reading, created = readings.record(ctx.container, member, meter_id=meter_id, value=body.value,
+                                       taken_at=body.taken_at, note=body.note,
+                                       idempotency_key=str(key) if key is not None else None)
+    if created:
+        return Reply(reading, status=201)
+    return Reply(reading, status=200, headers={"Idempotent-Replayed": "true"})
+
+
+@route(bp, "/groups/{group_id}/meters/{meter_id}/readings", "GET", query=ReadingHistoryQuery, response=ReadingPage,
+       tags=TAGS, summary="A meter's readings, newest first, with ?from&to and cursor pages", errors=(400, 401, 404))
+def reading_history(ctx: RequestContext, query: ReadingHistoryQuery, group_id: str, meter_id: str) -> dict[str, Any]:
+    _member(ctx, group_id, "reading.read")
+    return readings.history(ctx.container, group_id=group_id, meter_id=meter_id, since=query.from_, until=query.to,
+                            cursor=query.cursor, limit=query.limit)
+
+
+@route(bp, "/groups/{group_id}/meters/{meter_id}/readings/{reading_id}/corrections", "POST",
+       body=ReadingCorrectionRequest, response=Reading, tags=TAGS,
+       summary="Correct a reading (admins; the original value is kept and the change audited)",
+       errors=(400, 401, 403, 404, 409))
+def correct_reading(
+    ctx: RequestContext, body: ReadingCorrectionRequest, group_id: str, meter_id: str, reading_id: str
+) -> dict[str, Any]:
+    member = _member(ctx, group_id, "reading.correct")
+    return readings.correct(ctx.container, member, meter_id=meter_id, reading_id=reading_id, value=body.value,
+                            reason=body.reason, expected_version=body.version, client_ip=ctx.client_ip)
+
+
+@route(bp, "/groups/{group_id}/readings/import", "POST", response=ImportResult, status=201, tags=TAGS,
+       summary="Import readings from CSV (meter_serial,value,taken_at): all rows or none, with a per-row report",
+       errors=(400, 401, 403, 404, 409, 413, 415))
+def import_readings(ctx: RequestContext, group_id: str) -> dict[str, Any]:
+    member = _member(ctx, group_id, "reading.import")
+    content_type = str(ctx.headers.get("content-type", "")).split(";")[0].strip().lower()
+    if content_type not in CSV_TYPES:
+        raise UnsupportedMediaType("send the readings as text/csv")
+    raw = ctx.request.raw_body or b""
+    if isinstance(raw, str):
+        raw = raw.encode()
+    if len(raw) > MAX_IMPORT_BYTES:
+        raise PayloadTooLarge(f"an import is at most {MAX_IMPORT_BYTES} bytes")
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise UnsupportedMediaType("the CSV must be UTF-8") from None
+    return reading_import.import_csv(ctx.container, group_id=group_id, actor_id=member.user_id, text=text)
+
+
+@route(bp, "/groups/{group_id}/consumption", "GET", query=ConsumptionQuery, response=ConsumptionChart, tags=TAGS,
+       summary="Consumption per participant, common and total between local dates, chart-ready",
+       errors=(400, 401, 404))
+def group_consumption(ctx: RequestContext, query: ConsumptionQuery, group_id: str) -> dict[str, Any]:
+    _member(ctx, group_id, "reading.read")
+    timezone = consumption.group_timezone(ctx.container, group_id)
+    return consumption.chart(ctx.container, group_id=group_id, start=query.from_, end=query.to,
+                             granularity=query.granularity, timezone=timezone)

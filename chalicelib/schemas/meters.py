@@ -1,0 +1,180 @@
+"""Request and response models of meters, readings, the CSV import and the consumption chart.
+
+Values and multipliers are decimal strings ("12345.6"); JSON numbers are refused so nothing passes through a float.
+Times are ISO 8601 with an offset (``2026-03-31T08:00:00+02:00``); a time without one is refused.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Literal
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
+
+from chalicelib.domain.money import DECIMAL_PATTERN, MAX_DECIMAL_LENGTH
+from chalicelib.schemas.common import StrictModel
+
+DecimalString = Annotated[
+    str,
+    StringConstraints(pattern=f"^{DECIMAL_PATTERN}$", max_length=MAX_DECIMAL_LENGTH),
+    Field(description='an exact decimal string such as "12345.6"; JSON numbers are refused'),
+]
+Serial = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64,
+                                          pattern=r"^[A-Za-z0-9._/ -]+$")]
+Unit = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=16, pattern=r"^[A-Za-z0-9./ ³]+$")
+]
+ObjectId = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")]
+Note = Annotated[str, StringConstraints(strip_whitespace=True, max_length=500)]
+Digits = Annotated[int, Field(ge=1, le=12, description="register digits before the decimal point (for rollover)")]
+
+
+class MeterCreate(StrictModel):
+    serial: Serial
+    kind: Literal["main", "sub"]
+    unit: Unit
+    digits: Digits | None = None
+    multiplier: DecimalString = Field(default="1", description="current-transformer ratio applied to consumption")
+    participant_id: ObjectId | None = Field(default=None, description="user id of the participant the meter belongs to")
+    installed_at: AwareDatetime
+    removed_at: AwareDatetime | None = None
+    initial_value: DecimalString | None = Field(default=None, description="register value at installation")
+    replaces: ObjectId | None = Field(default=None, description="the meter this one replaces (removed and linked)")
+
+
+class MeterUpdate(StrictModel):
+    """Only the fields sent change; ``null`` clears ``participant_id`` or ``removed_at``."""
+
+    serial: Serial | None = None
+    unit: Unit | None = None
+    digits: Digits | None = None
+    multiplier: DecimalString | None = None
+    participant_id: ObjectId | None = None
+    installed_at: AwareDatetime | None = None
+    removed_at: AwareDatetime | None = None
+    initial_value: DecimalString | None = None
+    version: int | None = Field(default=None, ge=1)
+
+
+class Meter(BaseModel):
+    id: str
+    group_id: str
+    serial: str
+    kind: Literal["main", "sub"]
+    unit: str
+    digits: int | None
+    multiplier: str
+    participant_id: str | None
+    installed_at: str
+    removed_at: str | None
+    initial_value: str | None
+    replaces: str | None
+    replaced_by: str | None
+    last_reading_at: str | None
+    created_at: str
+    version: int
+
+
+class MeterList(BaseModel):
+    items: list[Meter]
+
+
+class ReadingCreate(StrictModel):
+    value: DecimalString
+    taken_at: AwareDatetime
+    note: Note | None = None
+
+
+class ReadingCorrectionRequest(StrictModel):
+    value: DecimalString
+    reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=500)]
+    version: int | None = Field(default=None, ge=1)
+
+
+class Correction(BaseModel):
+    model_config = ConfigDict(populate_by_name=True)
+
+    from_: str = Field(alias="from")
+    to: str
+    by: str
+    at: str
+    reason: str
+
+
+class Reading(BaseModel):
+    id: str
+    meter_id: str
+    value: str
+    original_value: str
+    taken_at: str
+    consumption: str | None
+    is_rollover: bool
+    is_flagged: bool
+    flag_reason: str | None
+    note: str | None
+    source: Literal["api", "import"]
+    submitted_by: str
+    submitted_at: str
+    corrections: list[Correction]
+    version: int
+
+
+class ReadingPage(BaseModel):
+    items: list[Reading]
+    next_cursor: str | None
+
+
+class ReadingHistoryQuery(BaseModel):
+    """``?from=&to=`` (ISO times with offset, ``from <= taken_at < to``), ``cursor``, ``limit``."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    from_: AwareDatetime | None = Field(default=None, alias="from")
+    to: AwareDatetime | None = None
+    cursor: Annotated[str, StringConstraints(min_length=1, max_length=512)] | None = None
+    limit: int = Field(default=50, ge=1, le=200)
+
+
+class ImportResult(BaseModel):
+    batch_id: str
+    imported: int
+    meters: int
+    flagged: int
+
+
+class ConsumptionQuery(BaseModel):
+    """``?from=2026-01-01&to=2026-07-01`` local dates in the group's time zone (``to`` exclusive)."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    from_: date = Field(alias="from")
+    to: date
+    granularity: Literal["day", "week", "month"] = "month"
+
+
+class Period(BaseModel):
+    start: str
+    end: str
+
+
+class Series(BaseModel):
+    values: list[str | None]
+    estimated: list[bool]
+
+
+class ParticipantSeries(Series):
+    participant_id: str
+
+
+class ConsumptionChart(BaseModel):
+    model_config = ConfigDict(populate_by_name=True)
+
+    from_: str = Field(alias="from")
+    to: str
+    granularity: str
+    timezone: str
+    unit: str | None
+    periods: list[Period]
+    participants: list[ParticipantSeries]
+    common: Series
+    total: Series

@@ -1,0 +1,246 @@
+"""Meters of a group: create, list, change, remove, and replace (the old and the new meter stay linked).
+
+A meter is one document in ``meters``: serial (unique in its group), kind (main/sub), unit, digits, multiplier (a
+decimal string), the assigned participant's user id, installation and removal instants, an optional installation value,
+and the replacement links ``replaces``/``replaced_by``. ``last_reading_at`` (the newest reading's instant) lets the
+reminder job see who has read without reading the readings. Digits, multiplier and installation freeze once the meter
+has readings (they would rewrite history); a meter with readings cannot be deleted, it is removed (``removed_at``).
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from fractions import Fraction
+from typing import TYPE_CHECKING, Any
+
+from chalicelib.adapters.store.port import CollectionSpec, Index
+from chalicelib.domain.errors import Conflict, NotFound, ValidationFailed, VersionConflict
+from chalicelib.domain.money import format_decimal, parse_quantity
+from chalicelib.domain.readings import Meter, MeterKind, parse_reading_value
+from chalicelib.domain.timestamps import utc_iso
+from chalicelib.observability import record_event
+from chalicelib.services import audit
+from chalicelib.services.access import ACTIVE, membership_id, memberships
+
+if TYPE_CHECKING:
+    from chalicelib.adapters.store.port import Collection, Document
+    from chalicelib.bootstrap import Container
+    from chalicelib.schemas.meters import MeterCreate, MeterUpdate
+
+METERS = CollectionSpec(
+    "meters", indexes=(Index(("group_id", "serial"), unique=True), Index(("group_id", "created_at")))
+)
+MAX_METERS_PER_GROUP = 500
+_QUANTITY_PLACES = 12
+_FROZEN_WITH_READINGS = ("digits", "multiplier", "installed_at", "initial_value")
+_RETRIES = 10
+
+
+class MeterHasReadings(Conflict):
+    code = "meter-has-readings"
+    title = "The meter has readings"
+
+
+def meters(container: Container) -> Collection:
+    return container.store.collection(METERS)
+
+
+def iso(moment: datetime) -> str:
+    """A store timestamp (UTC, microseconds, ``Z``) of an aware datetime."""
+    return moment.astimezone(UTC).isoformat(timespec="microseconds").replace("+00:00", "Z")
+
+
+def parse_iso(text: str) -> datetime:
+    return datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+
+def to_domain(document: Document) -> Meter:
+    removed = document.get("removed_at")
+    initial = document.get("initial_value")
+    return Meter(
+        id=document["_id"],
+        installed_at=parse_iso(document["installed_at"]),
+        removed_at=parse_iso(removed) if removed else None,
+        digits=document.get("digits"),
+        multiplier=Fraction(document.get("multiplier", "1")),
+        initial_value=Fraction(initial) if initial is not None else None,
+    )
+
+
+def view(document: Document) -> dict[str, Any]:
+    return {
+        "id": document["_id"],
+        "group_id": document["group_id"],
+        "serial": document["serial"],
+        "kind": document["kind"],
+        "unit": document["unit"],
+        "digits": document.get("digits"),
+        "multiplier": document.get("multiplier", "1"),
+        "participant_id": document.get("participant_id"),
+        "installed_at": document["installed_at"],
+        "removed_at": document.get("removed_at"),
+        "initial_value": document.get("initial_value"),
+        "replaces": document.get("replaces"),
+        "replaced_by": document.get("replaced_by"),
+        "last_reading_at": document.get("last_reading_at"),
+        "created_at": document["created_at"],
+        "version": document["version"],
+    }
+
+
+def load(container: Container, *, group_id: str, meter_id: str) -> Document:
+    """The meter, or ``NotFound`` when it does not exist or belongs to another group (no existence leak)."""
+    document = meters(container).get(meter_id)
+    if document is None or document["group_id"] != group_id:
+        raise NotFound("no such meter")
+    return document
+
+
+def group_meters(container: Container, *, group_id: str) -> list[Document]:
+    """Every meter of the group, oldest first (a group has at most ``MAX_METERS_PER_GROUP``)."""
+    page = meters(container).find_page({"group_id": group_id}, order_by="created_at", limit=MAX_METERS_PER_GROUP)
+    return page.items
+
+
+def _check_participant(container: Container, group_id: str, user_id: str | None) -> None:
+    if user_id is None:
+        return
+    member = memberships(container).get(membership_id(group_id, user_id))
+    if member is None or member.get("status") != ACTIVE:
+        raise ValidationFailed("not a participant of this group", field="participant_id")
+
+
+def _canonical_quantity(text: str, field: str) -> str:
+    return format_decimal(parse_quantity(text, field=field), _QUANTITY_PLACES)
+
+
+def create(
+    container: Container, *, group_id: str, actor_id: str, request: MeterCreate, client_ip: str
+) -> dict[str, Any]:
+    """A new meter; with ``replaces``, the old meter is removed at this one's installation and linked both ways."""
+    if request.removed_at is not None and request.removed_at <= request.installed_at:
+        raise ValidationFailed("removed_at must be after installed_at", field="removed_at")
+    multiplier = parse_quantity(request.multiplier, field="multiplier")
+    if multiplier <= 0:
+        raise ValidationFailed("the multiplier must be positive", field="multiplier")
+    initial = None
+    if request.initial_value is not None:
+        value = parse_reading_value(request.initial_value, digits=request.digits, field="initial_value")
+        initial = format_decimal(value, _QUANTITY_PLACES)
+    _check_participant(container, group_id, request.participant_id)
+    if meters(container).count({"group_id": group_id}) >= MAX_METERS_PER_GROUP:
+        raise Conflict(f"a group has at most {MAX_METERS_PER_GROUP} meters")
+    old = load(container, group_id=group_id, meter_id=request.replaces) if request.replaces else None
+    if old is not None and (old.get("replaced_by") or parse_iso(old["installed_at"]) >= request.installed_at):
+        raise ValidationFailed("that meter was already replaced or was installed after this one", field="replaces")
+    now = utc_iso(container.clock())
+    document: Document = {
+        "_id": uuid.uuid4().hex,
+        "group_id": group_id,
+        "serial": request.serial,
+        "kind": MeterKind(request.kind).value,
+        "unit": request.unit,
+        "digits": request.digits,
+        "multiplier": format_decimal(multiplier, _QUANTITY_PLACES),
+        "participant_id": request.participant_id,
+        "installed_at": iso(request.installed_at),
+        "removed_at": iso(request.removed_at) if request.removed_at else None,
+        "initial_value": initial,
+        "replaces": old["_id"] if old else None,
+        "replaced_by": None,
+        "last_reading_at": None,
+        "created_by": actor_id,
+        "created_at": now,
+    }
+    stored = meters(container).insert(document)
+    if old is not None:
+        changes: dict[str, Any] = {"replaced_by": stored["_id"]}
+        if not old.get("removed_at") or parse_iso(old["removed_at"]) > request.installed_at:
+            changes["removed_at"] = document["installed_at"]
+        meters(container).update(old["_id"], changes, expected_version=old["version"])
+    audit.record(container, group_id=group_id, actor_id=actor_id, action="meter.create",
+                 target=f"meter:{stored['_id']}", before=None, after=view(stored), client_ip=client_ip)
+    record_event("meter.created", group_id=group_id, meter_id=stored["_id"], kind=document["kind"])
+    _resync_reminders(container, group_id)
+    return view(stored)
+
+
+def list_for_group(container: Container, *, group_id: str) -> list[dict[str, Any]]:
+    return [view(document) for document in group_meters(container, group_id=group_id)]
+
+
+def has_readings(container: Container, meter_id: str) -> bool:
+    from chalicelib.services.readings import readings
+
+    return readings(container).find_one({"meter_id": meter_id}) is not None
+
+
+def update(
+    container: Container, *, group_id: str, meter_id: str, actor_id: str, request: MeterUpdate, client_ip: str
+) -> dict[str, Any]:
+    """Change the fields sent; ``null`` clears the participant or the removal."""
+    sent = request.model_fields_set - {"version"}
+    document = load(container, group_id=group_id, meter_id=meter_id)
+    if request.version is not None and request.version != document["version"]:
+        raise VersionConflict(f"the meter is at version {document['version']}")
+    changes: dict[str, Any] = {}
+    for name in sent:
+        value = getattr(request, name)
+        if name in ("multiplier", "initial_value") and value is not None:
+            changes[name] = _canonical_quantity(value, name)
+        elif name in ("installed_at", "removed_at"):
+            changes[name] = iso(value) if value is not None else None
+        else:
+            changes[name] = value
+    if "installed_at" in changes and changes["installed_at"] is None:
+        raise ValidationFailed("a meter needs an installation time", field="installed_at")
+    if "participant_id" in changes:
+        _check_participant(container, group_id, changes["participant_id"])
+    if any(name in changes for name in _FROZEN_WITH_READINGS) and has_readings(container, meter_id):
+        raise MeterHasReadings("digits, multiplier and installation cannot change once the meter has readings")
+    merged = {**document, **changes}
+    if merged.get("removed_at") and parse_iso(merged["removed_at"]) <= parse_iso(merged["installed_at"]):
+        raise ValidationFailed("removed_at must be after installed_at", field="removed_at")
+    if not changes:
+        return view(document)
+    stored = meters(container).update(meter_id, changes, expected_version=document["version"])
+    audit.record(container, group_id=group_id, actor_id=actor_id, action="meter.update", target=f"meter:{meter_id}",
+                 before={k: document.get(k) for k in changes}, after=changes, client_ip=client_ip)
+    _resync_reminders(container, group_id)
+    return view(stored)
+
+
+def delete(container: Container, *, group_id: str, meter_id: str, actor_id: str, client_ip: str) -> None:
+    """Delete a meter that has no readings (one with readings is removed instead: PATCH ``removed_at``)."""
+    document = load(container, group_id=group_id, meter_id=meter_id)
+    if has_readings(container, meter_id):
+        raise MeterHasReadings("a meter with readings cannot be deleted; set removed_at instead")
+    meters(container).delete(meter_id, expected_version=document["version"])
+    if document.get("replaces"):
+        old = meters(container).get(document["replaces"])
+        if old is not None and old.get("replaced_by") == meter_id:
+            meters(container).update(old["_id"], {"replaced_by": None}, expected_version=old["version"])
+    audit.record(container, group_id=group_id, actor_id=actor_id, action="meter.delete", target=f"meter:{meter_id}",
+                 before=view(document), after=None, client_ip=client_ip)
+    _resync_reminders(container, group_id)
+
+
+def note_reading(container: Container, meter_id: str, taken_at: str) -> None:
+    """Advance ``last_reading_at`` to ``taken_at`` if that is newer (optimistic retries; never moves back)."""
+    collection = meters(container)
+    for _ in range(_RETRIES):
+        document = collection.get(meter_id)
+        if document is None or (document.get("last_reading_at") or "") >= taken_at:
+            return
+        try:
+            collection.update(meter_id, {"last_reading_at": taken_at}, expected_version=document["version"])
+            return
+        except VersionConflict:
+            continue
+
+
+def _resync_reminders(container: Container, group_id: str) -> None:
+    from chalicelib.services import reminder_schedule
+
+    reminder_schedule.sync_group(container, group_id)

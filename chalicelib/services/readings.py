@@ -1,0 +1,250 @@
+"""Readings: idempotent submission, history pages, and admin corrections that keep the original and are audited.
+
+One document per reading in ``readings``. Unique indexes carry two invariants without transactions:
+``(meter_id, taken_at)`` (one reading per meter and instant) and ``idempotency_key`` (``"<user id>:<Idempotency-Key>"``;
+absent when the client sent none). A retried submission hits the unique index and gets the stored reading back; the same
+key with a different reading is a conflict. A correction rewrites ``value`` in the same document, keeps
+``original_value`` and appends to ``corrections``, with the audit intent embedded in that one write.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from datetime import UTC, datetime
+from fractions import Fraction
+from typing import TYPE_CHECKING, Any
+
+from chalicelib.adapters.store.port import CollectionSpec, DuplicateKey, Index, Range
+from chalicelib.domain.errors import Conflict, Forbidden, NotFound, ValidationFailed, VersionConflict
+from chalicelib.domain.money import format_decimal
+from chalicelib.domain.policy import Role
+from chalicelib.domain.readings import Assessment, Reading, ReadingExists, assess_reading, parse_reading_value
+from chalicelib.domain.timestamps import utc_iso
+from chalicelib.observability import record_event
+from chalicelib.services import audit
+from chalicelib.services import meters as meter_service
+
+if TYPE_CHECKING:
+    from chalicelib.adapters.store.port import Collection, Document
+    from chalicelib.bootstrap import Container
+    from chalicelib.services.access import Membership
+
+READINGS = CollectionSpec(
+    "readings",
+    indexes=(
+        Index(("meter_id", "taken_at"), unique=True),
+        Index(("idempotency_key",), unique=True),
+        Index(("group_id", "taken_at")),
+        Index(("batch_id",)),
+    ),
+)
+IDEMPOTENCY_KEY = re.compile(r"^[A-Za-z0-9._:-]{8,128}$")
+HISTORY_PAGE = 1000
+_PLACES = 12
+
+
+class IdempotencyKeyReused(Conflict):
+    code = "idempotency-key-reused"
+    title = "Idempotency key already used for a different request"
+
+
+def readings(container: Container) -> Collection:
+    return container.store.collection(READINGS)
+
+
+def to_domain(document: Document) -> Reading:
+    return Reading(meter_service.parse_iso(document["taken_at"]), Fraction(document["value"]), id=document["_id"])
+
+
+def view(document: Document) -> dict[str, Any]:
+    return {
+        "id": document["_id"],
+        "meter_id": document["meter_id"],
+        "value": document["value"],
+        "original_value": document["original_value"],
+        "taken_at": document["taken_at"],
+        "consumption": document.get("consumption"),
+        "is_rollover": document.get("is_rollover", False),
+        "is_flagged": document.get("is_flagged", False),
+        "flag_reason": document.get("flag_reason"),
+        "note": document.get("note"),
+        "source": document.get("source", "api"),
+        "submitted_by": document["submitted_by"],
+        "submitted_at": document["submitted_at"],
+        "corrections": document.get("corrections", []),
+        "version": document["version"],
+    }
+
+
+def meter_history(container: Container, meter_id: str) -> list[Document]:
+    """Every reading of one meter, oldest first (pages of ``HISTORY_PAGE``)."""
+    collection = readings(container)
+    items: list[Document] = []
+    cursor = None
+    while True:
+        page = collection.find_page({"meter_id": meter_id}, order_by="taken_at", limit=HISTORY_PAGE, cursor=cursor)
+        items.extend(page.items)
+        if page.next_cursor is None:
+            return items
+        cursor = page.next_cursor
+
+
+def assessment_fields(assessment: Assessment) -> dict[str, Any]:
+    consumption = assessment.consumption
+    return {
+        "consumption": format_decimal(consumption, _PLACES) if consumption is not None else None,
+        "is_rollover": assessment.is_rollover,
+        "is_flagged": assessment.is_flagged,
+        "flag_reason": assessment.flag_reason,
+        "review_status": "pending" if assessment.is_flagged else None,
+    }
+
+
+def _check_may_submit(membership: Membership, meter: Document) -> None:
+    """Members record readings of their own meters only; admins and owners of any meter."""
+    if membership.role is Role.MEMBER and meter.get("participant_id") != membership.user_id:
+        raise Forbidden("members record readings of the meters assigned to them only")
+
+
+def record(
+    container: Container,
+    membership: Membership,
+    *,
+    meter_id: str,
+    value: str,
+    taken_at: datetime,
+    note: str | None,
+    idempotency_key: str | None,
+) -> tuple[dict[str, Any], bool]:
+    """Validate and store one reading; (reading, created). A replay of the same ``Idempotency-Key`` returns the stored
+    reading with ``created`` False."""
+    group_id = membership.group_id
+    meter = meter_service.load(container, group_id=group_id, meter_id=meter_id)
+    _check_may_submit(membership, meter)
+    scoped_key = None
+    if idempotency_key is not None:
+        if not IDEMPOTENCY_KEY.match(idempotency_key):
+            raise ValidationFailed("Idempotency-Key must be 8-128 characters of A-Z a-z 0-9 . _ : -",
+                                   field="Idempotency-Key")
+        scoped_key = f"{membership.user_id}:{idempotency_key}"
+        replay = _replay(container, scoped_key, meter_id, value, taken_at, meter.get("digits"))
+        if replay is not None:
+            return replay, False
+    domain_meter = meter_service.to_domain(meter)
+    quantity = parse_reading_value(value, digits=domain_meter.digits)
+    history = [to_domain(d) for d in meter_history(container, meter_id)]
+    now = datetime.fromtimestamp(container.clock(), tz=UTC)
+    assessment = assess_reading(domain_meter, history, quantity, taken_at, now=now)
+    canonical = format_decimal(quantity, _PLACES)
+    document: Document = {
+        "_id": uuid.uuid4().hex,
+        "group_id": group_id,
+        "meter_id": meter_id,
+        "value": canonical,
+        "original_value": canonical,
+        "taken_at": meter_service.iso(taken_at),
+        "note": note,
+        "source": "api",
+        "submitted_by": membership.user_id,
+        "submitted_at": utc_iso(container.clock()),
+        "corrections": [],
+        **assessment_fields(assessment),
+    }
+    if scoped_key is not None:
+        document["idempotency_key"] = scoped_key
+    try:
+        stored = readings(container).insert(document)
+    except DuplicateKey as error:
+        if scoped_key is not None and "idempotency" in error.index_name:
+            replay = _replay(container, scoped_key, meter_id, value, taken_at, meter.get("digits"))
+            if replay is not None:
+                return replay, False
+        raise ReadingExists(f"the meter already has a reading at {document['taken_at']}", field="taken_at") from None
+    meter_service.note_reading(container, meter_id, stored["taken_at"])
+    record_event("reading.recorded", group_id=group_id, meter_id=meter_id, is_flagged=assessment.is_flagged,
+                 is_rollover=assessment.is_rollover)
+    return view(stored), True
+
+
+def _replay(
+    container: Container, scoped_key: str, meter_id: str, value: str, taken_at: datetime, digits: int | None
+) -> dict[str, Any] | None:
+    stored = readings(container).find_one({"idempotency_key": scoped_key})
+    if stored is None:
+        return None
+    same = (
+        stored["meter_id"] == meter_id
+        and stored["taken_at"] == meter_service.iso(taken_at)
+        and Fraction(stored["original_value"]) == parse_reading_value(value, digits=digits)
+    )
+    if not same:
+        raise IdempotencyKeyReused("this Idempotency-Key was already used for a different reading")
+    return view(stored)
+
+
+def history(
+    container: Container,
+    *,
+    group_id: str,
+    meter_id: str,
+    since: datetime | None,
+    until: datetime | None,
+    cursor: str | None,
+    limit: int,
+) -> dict[str, Any]:
+    """One page of a meter's readings, newest first, ``since <= taken_at < until``."""
+    meter_service.load(container, group_id=group_id, meter_id=meter_id)
+    bounds = Range(meter_service.iso(since) if since else None, meter_service.iso(until) if until else None)
+    try:
+        page = readings(container).find_page({"meter_id": meter_id}, order_by="taken_at", descending=True,
+                                             bounds=bounds, limit=limit, cursor=cursor)
+    except ValueError:
+        raise ValidationFailed("the cursor is not valid for this listing", field="cursor") from None
+    return {"items": [view(d) for d in page.items], "next_cursor": page.next_cursor}
+
+
+def correct(
+    container: Container,
+    membership: Membership,
+    *,
+    meter_id: str,
+    reading_id: str,
+    value: str,
+    reason: str,
+    expected_version: int | None,
+    client_ip: str,
+) -> dict[str, Any]:
+    """An admin's correction: revalidated against the neighbours, original kept, audited in the same write."""
+    group_id = membership.group_id
+    meter = meter_service.load(container, group_id=group_id, meter_id=meter_id)
+    document = readings(container).get(reading_id)
+    if document is None or document["meter_id"] != meter_id:
+        raise NotFound("no such reading")
+    if expected_version is not None and expected_version != document["version"]:
+        raise VersionConflict(f"the reading is at version {document['version']}")
+    domain_meter = meter_service.to_domain(meter)
+    quantity = parse_reading_value(value, digits=domain_meter.digits)
+    others = [to_domain(d) for d in meter_history(container, meter_id) if d["_id"] != reading_id]
+    taken_at = meter_service.parse_iso(document["taken_at"])
+    assessment = assess_reading(domain_meter, others, quantity, taken_at, now=taken_at)
+    canonical = format_decimal(quantity, _PLACES)
+    now = utc_iso(container.clock())
+    correction = {"from": document["value"], "to": canonical, "by": membership.user_id, "at": now, "reason": reason}
+    changes: dict[str, Any] = {
+        "value": canonical,
+        "corrections": [*document.get("corrections", []), correction],
+        **assessment_fields(assessment),
+    }
+    if document.get("audit_pending"):
+        audit.complete(container, document["audit_pending"])
+    pending = audit.intent(
+        container, group_id=group_id, actor_id=membership.user_id, action="reading.correct",
+        target=f"reading:{reading_id}", before={"value": document["value"]},
+        after={"value": canonical, "reason": reason}, client_ip=client_ip,
+    )
+    stored = readings(container).update(reading_id, {**changes, "audit_pending": pending},
+                                        expected_version=document["version"])
+    audit.complete(container, pending)
+    record_event("reading.corrected", group_id=group_id, meter_id=meter_id)
+    return view(stored)

@@ -1,0 +1,65 @@
+"""The reading-reminder schedule: one small document per group that has meters to read, indexed by when it is next due.
+
+``{_id: group_id, roster: [{meter_id, user_id}], due_at, window_boundary, reminded: {meter_id: [kinds]}}``. The meters
+service calls ``sync_group`` whenever a group's meters or their assignments change (due immediately, so the next job
+run recomputes the exact time). The job (``chalicelib.jobs.reading_reminders``) reads only documents with
+``due_at <= now`` and moves each one to the next instant anybody in it can be due, so its cost follows due groups and
+participants, not all of them. ``reminded`` is keyed by the window (``window_boundary``): a new window starts empty.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+from chalicelib.adapters.store.port import CollectionSpec, DuplicateKey, Index
+from chalicelib.domain.errors import VersionConflict
+from chalicelib.domain.timestamps import utc_iso
+from chalicelib.services import meters as meter_service
+
+if TYPE_CHECKING:
+    from chalicelib.adapters.store.port import Collection, Document
+    from chalicelib.bootstrap import Container
+
+SCHEDULES = CollectionSpec("reading_reminder_schedules", indexes=(Index(("due_at",)),))
+_RETRIES = 10
+
+
+def schedules(container: Container) -> Collection:
+    return container.store.collection(SCHEDULES)
+
+
+def roster_of(meters: list[Document], now: str) -> list[dict[str, Any]]:
+    """(meter, user) pairs to remind: assigned meters that are not removed by ``now``."""
+    return [
+        {"meter_id": m["_id"], "user_id": m["participant_id"]}
+        for m in meters
+        if m.get("participant_id") and (not m.get("removed_at") or m["removed_at"] > now)
+    ]
+
+
+def sync_group(container: Container, group_id: str) -> None:
+    """Rebuild the group's roster from its meters and make it due now (or drop it when nobody has a meter)."""
+    now = utc_iso(container.clock())
+    roster = roster_of(meter_service.group_meters(container, group_id=group_id), now)
+    collection = schedules(container)
+    for _ in range(_RETRIES):
+        document = collection.get(group_id)
+        try:
+            if not roster:
+                if document is not None:
+                    collection.delete(group_id, expected_version=document["version"])
+                return
+            if document is None:
+                collection.insert({"_id": group_id, "roster": roster, "due_at": now, "window_boundary": None,
+                                   "reminded": {}})
+            else:
+                collection.update(group_id, {"roster": roster, "due_at": min(document["due_at"], now)},
+                                  expected_version=document["version"])
+            return
+        except (DuplicateKey, VersionConflict):
+            continue
+
+
+def iso(moment: datetime) -> str:
+    return moment.astimezone(UTC).isoformat(timespec="microseconds").replace("+00:00", "Z")
