@@ -1,0 +1,296 @@
+"""``make package`` as a specification: one Lambda per route group and job, each with its own least-privilege role,
+every API method wired to its group's function, VPC only where ElastiCache is needed, and the result passes cfn-lint
+and the offline SAM transform.
+
+The full pipeline (generator, ``chalice package`` building the layer with pip, no Docker, cfn-lint, SAM transform) runs
+once for the real app and once for a copy with two job shims appended to ``app.py``.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import shutil
+import subprocess
+import sys
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from chalicelib.routes.groups import ROUTE_GROUPS
+from infra.discovery import AppShape
+from infra.package import PackageError, chalice_package, package, prune_tombstones
+from infra.specs import FUNCTIONS_DIR, SECRETS, FunctionSpec, SpecError, load_spec
+from infra.template import group_function_id, job_function_id
+
+ROOT = Path(__file__).resolve().parents[2]
+REGION = "eu-west-1"
+VPC_ROLE = "arn:aws:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole"
+
+
+@dataclass
+class Build:
+    shape: AppShape
+    sam: dict[str, Any]
+    cfn: dict[str, Any]
+    out: Path
+
+    def functions(self, template: str = "sam") -> dict[str, dict[str, Any]]:
+        kind = "AWS::Serverless::Function" if template == "sam" else "AWS::Lambda::Function"
+        resources = (self.sam if template == "sam" else self.cfn)["Resources"]
+        return {name: r for name, r in resources.items() if r["Type"] == kind}
+
+
+def _load(out: Path, shape: AppShape) -> Build:
+    sam, cfn = (json.loads((out / name).read_text()) for name in ("sam.json", "transformed.json"))
+    return Build(shape, sam, cfn, out)
+
+
+@pytest.fixture(scope="module")
+def build(tmp_path_factory: pytest.TempPathFactory) -> Build:
+    out = tmp_path_factory.mktemp("package") / "out"
+    packaged = package(stage="prod", out=out, region=REGION)
+    return _load(out, packaged.shape)
+
+
+JOB_SHIMS = '''
+
+@app.schedule("cron(0 18 * * ? *)")
+def send_reading_reminders(event: object) -> None:
+    """Test shim: a scheduled job."""
+
+
+@app.lambda_function()
+def purge_expired(event: object, context: object) -> None:
+    """Test shim: a job invoked by EventBridge Scheduler."""
+'''
+
+
+@pytest.fixture(scope="module")
+def build_with_jobs(tmp_path_factory: pytest.TempPathFactory) -> Build:
+    """A copy of the project whose app.py also declares two jobs; only one of them has deploy metadata."""
+    project = tmp_path_factory.mktemp("with-jobs")
+    ignore = shutil.ignore_patterns("__pycache__", "build", "deployments")
+    for name in ("chalicelib", "infra", "functions", ".chalice"):
+        shutil.copytree(ROOT / name, project / name, ignore=ignore)
+    for name in ("app.py", "requirements.txt"):
+        shutil.copy(ROOT / name, project / name)
+    with (project / "app.py").open("a") as app_py:
+        app_py.write(JOB_SHIMS)
+    meta = {"description": "Evening reading reminders", "memory": 256, "timeout": 120, "needs_vpc": False,
+            "secrets": ["mongodb_uri"]}
+    (project / "functions" / "send_reading_reminders.json").write_text(json.dumps(meta))
+    policy = {"Statement": [{"Sid": "ReadSchedules", "Effect": "Allow", "Action": ["scheduler:GetSchedule"],
+                             "Resource": {"Fn::Sub": "arn:${AWS::Partition}:scheduler:${AWS::Region}:"
+                                                     "${AWS::AccountId}:schedule/${ScheduleGroup}/*"}}]}
+    (project / "functions" / "send_reading_reminders.policy.json").write_text(json.dumps(policy))
+    out = project / "out"
+    completed = subprocess.run(
+        [sys.executable, "-m", "infra.package", "--out", str(out), "--region", REGION],
+        cwd=project, capture_output=True, text=True, check=False,
+    )
+    assert completed.returncode == 0, completed.stdout + completed.stderr
+    from infra.discovery import discover
+
+    return _load(out, discover("prod", project))
+
+
+def _role_of(build: Build, function_id: str) -> dict[str, Any]:
+    role = build.cfn["Resources"][function_id]["Properties"]["Role"]
+    assert set(role) == {"Fn::GetAtt"}, f"{function_id} uses a role it did not get from its own Policies"
+    return dict(build.cfn["Resources"][role["Fn::GetAtt"][0]])
+
+
+def _statements(role: dict[str, Any]) -> list[dict[str, Any]]:
+    return [s for p in role["Properties"].get("Policies", []) for s in p["PolicyDocument"]["Statement"]]
+
+
+def _expected_statements(spec: FunctionSpec) -> list[dict[str, Any]]:
+    expected = list(spec.statements)
+    if spec.secrets:
+        expected.insert(0, {"Sid": "ReadOwnSecrets", "Effect": "Allow", "Action": ["secretsmanager:GetSecretValue"],
+                            "Resource": [{"Ref": SECRETS[key][0]} for key in spec.secrets]})
+    return expected
+
+
+# --- deploy metadata (fast: no packaging) -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("group", sorted(ROUTE_GROUPS))
+def test_every_route_group_has_deploy_metadata_and_a_policy(group: str) -> None:
+    spec = load_spec(group, required=True)
+    assert spec.description and spec.memory >= 128 and spec.timeout <= 29  # API Gateway cuts integrations at 29 s
+
+
+def test_functions_directory_holds_metadata_only() -> None:
+    strays = [p.name for p in FUNCTIONS_DIR.iterdir() if not p.name.endswith(".json")]
+    assert not strays, f"functions/ is deploy metadata only, found {strays}"
+
+
+def test_a_route_group_without_metadata_is_refused(tmp_path: Path) -> None:
+    (tmp_path / "functions").mkdir()
+    with pytest.raises(SpecError, match="every route group needs both"):
+        load_spec("payments", required=True, directory=tmp_path / "functions")
+
+
+def test_a_wildcard_action_is_refused(tmp_path: Path) -> None:
+    directory = tmp_path / "functions"
+    directory.mkdir()
+    meta = {"description": "d", "memory": 128, "timeout": 3, "needs_vpc": False, "secrets": []}
+    (directory / "x.json").write_text(json.dumps(meta))
+    statement = {"Sid": "Everything", "Effect": "Allow", "Action": "s3:*", "Resource": "arn:aws:s3:::b/*"}
+    (directory / "x.policy.json").write_text(json.dumps({"Statement": [statement]}))
+    with pytest.raises(SpecError, match="not least privilege"):
+        load_spec("x", required=True, directory=directory)
+
+
+def test_chalice_dependency_warning_fails_packaging(tmp_path: Path) -> None:
+    """chalice only prints "Could not install dependencies" and exits 0; packaging must stop instead."""
+    from chalice.constants import MISSING_DEPENDENCIES_TEMPLATE
+
+    fake = tmp_path / "chalice"
+    fake.write_text(f"#!{sys.executable}\nprint({MISSING_DEPENDENCIES_TEMPLATE % 'psycopg2==2.9.9'!r})\n")
+    fake.chmod(0o755)
+    with pytest.raises(PackageError, match="could not install some dependencies"):
+        chalice_package("prod", tmp_path / "merge.json", tmp_path / "out", REGION, chalice=str(fake))
+
+
+def test_pruning_refuses_a_template_that_still_calls_the_single_handler() -> None:
+    uri = {"Fn::Sub": "arn:${AWS::Partition}:apigateway:${AWS::Region}:lambda:path/functions/${APIHandler.Arn}/x"}
+    template = {"Resources": {"APIHandler": None, "RestAPI": {"Properties": {"DefinitionBody": {"paths": {
+        "/late": {"get": {"x-amazon-apigateway-integration": {"uri": uri}}}}}}}}}
+    with pytest.raises(PackageError, match="APIHandler"):
+        prune_tombstones(template)
+
+
+# --- the packaged template ------------------------------------------------------------------------------------------
+
+
+def test_package_has_one_function_per_route_group(build: Build) -> None:
+    assert set(build.shape.groups) == set(ROUTE_GROUPS)
+    jobs = {job_function_id(job) for job in build.shape.jobs}
+    assert set(build.functions()) == {group_function_id(g) for g in ROUTE_GROUPS} | jobs
+    assert len(build.functions()) == len(ROUTE_GROUPS) + len(build.shape.jobs)
+    for group in ROUTE_GROUPS:
+        properties = build.functions()[group_function_id(group)]["Properties"]
+        spec = load_spec(group, required=True)
+        assert properties["Handler"] == "app.app"
+        assert properties["Environment"]["Variables"]["ROUTE_GROUP"] == group
+        assert properties["Environment"]["Variables"]["SHAREMETER_STAGE"] == "prod"
+        assert (properties["MemorySize"], properties["Timeout"]) == (spec.memory, spec.timeout)
+        assert properties["Layers"] == [{"Ref": "ManagedLayer"}]
+
+
+def test_the_single_chalice_handler_is_pruned(build: Build) -> None:
+    text = json.dumps(build.sam)
+    assert "APIHandler" not in text and "DefaultRole" not in text
+    assert "null" not in text
+
+
+def test_every_api_method_targets_its_route_groups_function(build: Build) -> None:
+    owner = {}
+    for group, routes in build.shape.groups.items():
+        module = importlib.import_module(ROUTE_GROUPS[group])
+        for route in routes:
+            assert hasattr(module, route.view_name), f"{route.view_name} is not a view of {ROUTE_GROUPS[group]}"
+            owner[(route.path, route.method.lower())] = group
+    paths = build.sam["Resources"]["RestAPI"]["Properties"]["DefinitionBody"]["paths"]
+    wired = {(path, method): spec for path, methods in paths.items() for method, spec in methods.items()}
+    assert set(wired) == set(owner)
+    for key, spec in wired.items():
+        uri = spec["x-amazon-apigateway-integration"]["uri"]["Fn::Sub"]
+        assert f"${{{group_function_id(owner[key])}.Arn}}" in uri, f"{key} is wired to {uri}"
+    cfn_paths = next(r for r in build.cfn["Resources"].values() if r["Type"] == "AWS::ApiGateway::RestApi")
+    for path, methods in cfn_paths["Properties"]["Body"]["paths"].items():
+        for method in methods:
+            if method != "options":  # CORS preflight: a mock integration SAM adds
+                assert (path, method) in owner
+
+
+def test_every_function_has_its_own_role_with_exactly_its_policy(build: Build) -> None:
+    roles = {}
+    for function_id, spec in _specs(build).items():
+        role = _role_of(build, function_id)
+        roles[function_id] = build.cfn["Resources"][function_id]["Properties"]["Role"]["Fn::GetAtt"][0]
+        assert _statements(role) == _expected_statements(spec)
+        assert "arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole" in role["Properties"][
+            "ManagedPolicyArns"]
+    assert len(set(roles.values())) == len(roles), "functions share a role"
+
+
+def _specs(build: Build) -> dict[str, FunctionSpec]:
+    """Every function of the build by logical id: route groups (metadata required) and jobs (optional)."""
+    specs = {group_function_id(g): load_spec(g, required=True) for g in ROUTE_GROUPS}
+    return specs | {job_function_id(job): load_spec(job.name, required=False) for job in build.shape.jobs}
+
+
+def test_vpc_only_where_elasticache_is_needed(build: Build) -> None:
+    for function_id, spec in _specs(build).items():
+        properties = build.functions()[function_id]["Properties"]
+        assert ("VpcConfig" in properties) is spec.needs_vpc, function_id
+        assert (VPC_ROLE in _role_of(build, function_id)["Properties"]["ManagedPolicyArns"]) is spec.needs_vpc
+        assert ("REDIS_CLUSTER" in properties["Environment"]["Variables"]) is spec.needs_vpc
+
+
+def test_functions_get_only_their_secrets_arns(build: Build) -> None:
+    for function_id, spec in _specs(build).items():
+        variables = build.functions()[function_id]["Properties"]["Environment"]["Variables"]
+        arns = {name for name in variables if name.endswith("_SECRET_ARN")}
+        assert arns == {f"{SECRETS[key][1]}_SECRET_ARN" for key in spec.secrets}, function_id
+        assert not {"JWT_SECRET", "CODE_PEPPER", "FIELD_ENCRYPTION_KEY", "MONGODB_URI"} & set(variables)
+
+
+def test_api_gateway_invokes_each_function_through_its_own_permission(build: Build) -> None:
+    permissions = [r["Properties"] for r in build.sam["Resources"].values() if r["Type"] == "AWS::Lambda::Permission"]
+    assert sorted(p["FunctionName"]["Ref"] for p in permissions) == sorted(group_function_id(g) for g in ROUTE_GROUPS)
+    assert all(p["Principal"] == "apigateway.amazonaws.com" for p in permissions)
+
+
+def test_template_declares_the_platform_around_the_functions(build: Build) -> None:
+    types = {name: r["Type"] for name, r in build.sam["Resources"].items()}
+    assert types["ManagedLayer"] == "AWS::Serverless::LayerVersion"
+    assert {types[logical_id] for logical_id, _ in SECRETS.values()} == {"AWS::SecretsManager::Secret"}
+    assert types["FieldEncryptionKey"] == "AWS::KMS::Key"
+    assert types["ScheduleGroup"] == "AWS::Scheduler::ScheduleGroup"
+    destination = build.sam["Resources"]["SesDeliveryEventDestination"]["Properties"]["EventDestination"]
+    assert destination["SnsDestination"]["TopicARN"] == {"Ref": "DeliveryEventsTopic"}
+    origin = build.sam["Resources"]["PwaDistribution"]["Properties"]["DistributionConfig"]["Origins"][0]
+    assert origin["OriginAccessControlId"] == {"Fn::GetAtt": ["PwaOriginAccessControl", "Id"]}
+    api = build.sam["Resources"]["RestAPI"]["Properties"]
+    assert api["MethodSettings"][0]["ThrottlingRateLimit"] == {"Ref": "ApiThrottleRateLimit"}
+    assert api["Cors"]["AllowOrigin"] == {"Fn::Sub": "'${PwaOrigin}'"}
+
+
+def test_code_package_holds_the_app_and_nothing_of_the_tooling(build: Build) -> None:
+    names = zipfile.ZipFile(build.out / "deployment.zip").namelist()
+    assert "app.py" in names and "chalicelib/routes/groups.py" in names
+    assert not [n for n in names if n.split("/")[0] in {"functions", "infra", "tests", "bench", "web"}]
+    layer = zipfile.ZipFile(build.out / "layer-deployment.zip").namelist()
+    assert any(n.startswith("python/lib/python3.11/site-packages/pydantic_core/") for n in layer)
+
+
+# --- jobs -----------------------------------------------------------------------------------------------------------
+
+
+def test_each_job_is_its_own_function_with_its_own_role(build_with_jobs: Build) -> None:
+    jobs = {job.name: job_function_id(job) for job in build_with_jobs.shape.jobs}
+    assert {"send_reading_reminders", "purge_expired"} <= set(jobs)
+    assert set(build_with_jobs.functions()) == {group_function_id(g) for g in ROUTE_GROUPS} | set(jobs.values())
+    reminders = build_with_jobs.functions()[jobs["send_reading_reminders"]]["Properties"]
+    assert reminders["Handler"] == "app.send_reading_reminders"
+    assert (reminders["MemorySize"], reminders["Timeout"]) == (256, 120)
+    assert "Role" not in reminders and "VpcConfig" not in reminders
+    assert "ROUTE_GROUP" not in reminders["Environment"]["Variables"]
+    assert [e["Type"] for e in reminders["Events"].values()] == ["Schedule"]
+    spec = load_spec("send_reading_reminders", required=True, directory=build_with_jobs.out.parent / "functions")
+    assert _statements(_role_of(build_with_jobs, jobs["send_reading_reminders"])) == _expected_statements(spec)
+    purge_role = _role_of(build_with_jobs, jobs["purge_expired"])  # no metadata: the basic execution role only
+    assert _statements(purge_role) == []
+    roles = {build_with_jobs.cfn["Resources"][f]["Properties"]["Role"]["Fn::GetAtt"][0]
+             for f in build_with_jobs.functions("cfn")}
+    assert len(roles) == len(build_with_jobs.functions("cfn"))
+    invoke = build_with_jobs.sam["Resources"]["SchedulerInvokeRole"]["Properties"]["Policies"][0]["PolicyDocument"]
+    assert invoke["Statement"][0]["Resource"] == [{"Fn::GetAtt": [f, "Arn"]} for f in jobs.values()]
