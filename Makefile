@@ -9,7 +9,7 @@ PORT ?= 8000
 
 $(STAMP): requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet --upgrade "pip<26.3"  # chalice 1.34 needs pip < 26.3 to build the layer
 	$(BIN)/pip install --quiet -r requirements-dev.txt
 	touch $(STAMP)
 

@@ -63,8 +63,11 @@ def request_latency(data_dir: Path) -> tuple[float, float, float]:
 
     headers = {"Content-Type": "application/json"}
     with Client(app) as client, Client(bare) as bare_client:
-        client.http.post("/auth/register", headers=headers,
-                         body=f'{{"email":"bench@example.org","password":"{PASSWORD}","name":"B"}}')
+        client.http.post(
+            "/auth/register",
+            headers=headers,
+            body=f'{{"email":"bench@example.org","password":"{PASSWORD}","name":"B"}}',
+        )
         users = container.store.collection(USERS)
         found = users.find_one({"email": "bench@example.org"})
         assert found is not None

@@ -17,6 +17,9 @@ from pathlib import Path
 
 LOCAL_STAGE = "local"
 SECRET_VARIABLES = {"jwt_secret": "JWT_SECRET", "code_pepper": "CODE_PEPPER", "field_key": "FIELD_ENCRYPTION_KEY"}
+# In AWS these arrive as ``<NAME>_SECRET_ARN`` and are read from Secrets Manager once per cold start.
+SECRETS_MANAGER_VARIABLES = (*SECRET_VARIABLES.values(), "MONGODB_URI", "REDIS_URL")
+SECRET_ARN_SUFFIX = "_SECRET_ARN"  # noqa: S105 (a variable-name suffix)
 
 
 class SettingsError(RuntimeError):
@@ -85,7 +88,7 @@ class Settings:
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
-        env = os.environ if environ is None else environ
+        env = resolve_secret_arns(os.environ if environ is None else environ)
         stage_name = stage(env)
         data_dir = Path(env.get("SHAREMETER_DATA_DIR", ".data"))
         supplied = {name: env.get(variable) for name, variable in SECRET_VARIABLES.items()}
@@ -125,6 +128,29 @@ class Settings:
             trust_forwarded_for=_flag(env.get("TRUST_FORWARDED_FOR")),
             log_level=env.get("LOG_LEVEL", "INFO"),
         )
+
+
+def resolve_secret_arns(env: Mapping[str, str]) -> Mapping[str, str]:
+    """Fill each secret variable that is unset but has a ``<NAME>_SECRET_ARN`` from Secrets Manager (powertools).
+
+    Nothing is fetched (and neither powertools' parameters nor boto3 imported) when no such ARN is configured.
+    """
+    pending = {
+        name: env[name + SECRET_ARN_SUFFIX]
+        for name in SECRETS_MANAGER_VARIABLES
+        if not env.get(name) and env.get(name + SECRET_ARN_SUFFIX)
+    }
+    if not pending:
+        return env
+    from aws_lambda_powertools.utilities import parameters
+
+    resolved = dict(env)
+    for name, arn in pending.items():
+        try:
+            resolved[name] = str(parameters.get_secret(arn))
+        except parameters.exceptions.GetParameterError as error:
+            raise SettingsError(f"could not read {name} from Secrets Manager") from error
+    return resolved
 
 
 def route_group(environ: Mapping[str, str] | None = None) -> str | None:

@@ -13,6 +13,7 @@ from typing import Any
 
 from chalice.utils import to_cfn_resource_name
 
+from chalicelib.routes.groups import JOBS_ONLY
 from infra.discovery import AppShape, Job
 from infra.specs import SECRETS, FunctionSpec
 
@@ -85,7 +86,8 @@ def build_merge_template(shape: AppShape, specs: dict[str, FunctionSpec]) -> Jso
         function_id = job_ids[job.name]
         # chalice already declares the job's function (handler, code, layer, schedule event); replace its shared
         # DefaultRole with a role of its own built from Policies.
-        resources[function_id] = {"Properties": {"Role": None, **_function_properties(specs[job.name], shape, {})}}
+        job_env = {"ROUTE_GROUP": JOBS_ONLY}  # a job's Lambda registers no routes: it imports only app.py's shims
+        resources[function_id] = {"Properties": {"Role": None, **_function_properties(specs[job.name], shape, job_env)}}
         resources.update(_log_group(function_id))
         outputs[f"{function_id}Arn"] = {"Value": {"Fn::GetAtt": [function_id, "Arn"]}}
 

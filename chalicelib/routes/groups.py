@@ -16,12 +16,16 @@ ROUTE_GROUPS: dict[str, str] = {
     "splits": "chalicelib.routes.splits",
     "groups": "chalicelib.routes.group_routes",
     "meters": "chalicelib.routes.meters",
+    "bills": "chalicelib.routes.bills",
 }
 LOCAL_ONLY_GROUPS: dict[str, str] = {"dev": "chalicelib.routes.dev"}
+JOBS_ONLY = "jobs"  # ROUTE_GROUP of the scheduled-job Lambdas: they register no routes, so they import no route code
 
 
 def blueprints(selected: str | None, *, local: bool) -> list[Blueprint]:
     """The blueprints to register: only ``selected`` when set (one Lambda), otherwise every group."""
+    if selected == JOBS_ONLY:
+        return []
     available = ROUTE_GROUPS | (LOCAL_ONLY_GROUPS if local else {})
     if selected:
         if selected not in available:

@@ -20,7 +20,7 @@ from typing import Any
 
 import pytest
 
-from chalicelib.routes.groups import ROUTE_GROUPS
+from chalicelib.routes.groups import JOBS_ONLY, ROUTE_GROUPS
 from infra.discovery import AppShape
 from infra.package import PackageError, chalice_package, package, prune_tombstones
 from infra.specs import FUNCTIONS_DIR, SECRETS, FunctionSpec, SpecError, load_spec
@@ -283,7 +283,7 @@ def test_each_job_is_its_own_function_with_its_own_role(build_with_jobs: Build) 
     assert reminders["Handler"] == "app.send_reading_reminders"
     assert (reminders["MemorySize"], reminders["Timeout"]) == (256, 120)
     assert "Role" not in reminders and "VpcConfig" not in reminders
-    assert "ROUTE_GROUP" not in reminders["Environment"]["Variables"]
+    assert reminders["Environment"]["Variables"]["ROUTE_GROUP"] == JOBS_ONLY  # registers no routes: lean cold start
     assert [e["Type"] for e in reminders["Events"].values()] == ["Schedule"]
     spec = load_spec("send_reading_reminders", required=True, directory=build_with_jobs.out.parent / "functions")
     assert _statements(_role_of(build_with_jobs, jobs["send_reading_reminders"])) == _expected_statements(spec)

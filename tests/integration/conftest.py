@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 import time
+import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -13,6 +14,7 @@ from typing import Any
 import pytest
 import redis
 from chalice.test import Client
+from moto.server import ThreadedMotoServer
 
 from app import app
 from chalicelib import http
@@ -122,3 +124,25 @@ def api(tmp_path: Path, redis_client: redis.Redis, key_prefix: str) -> Iterator[
     with Client(app) as client:
         yield Api(client=client, container=container, clock=clock)
     container.store.close()
+
+
+@pytest.fixture(scope="session")
+def moto_endpoint() -> Iterator[str]:
+    """moto's server: a real HTTP endpoint speaking the AWS APIs (SES, SNS, Secrets Manager...), once per session."""
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0)
+    server.start()
+    host, port = server.get_host_and_port()
+    yield f"http://{host}:{port}"
+    server.stop()
+
+
+@pytest.fixture
+def aws_env(monkeypatch: pytest.MonkeyPatch, moto_endpoint: str) -> str:
+    """Credentials and endpoint for boto3, and a moto reset so each test starts from an empty account."""
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "eu-central-1")
+    monkeypatch.setenv("AWS_ENDPOINT_URL", moto_endpoint)
+    reset = urllib.request.Request(f"{moto_endpoint}/moto-api/reset", method="POST")  # noqa: S310 (loopback)
+    urllib.request.urlopen(reset).close()  # noqa: S310
+    return moto_endpoint

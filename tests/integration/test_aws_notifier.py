@@ -4,12 +4,10 @@ from __future__ import annotations
 
 import json
 import urllib.request
-from collections.abc import Iterator
 from dataclasses import replace
 
 import boto3
 import pytest
-from moto.server import ThreadedMotoServer
 
 from chalicelib.adapters.notify.aws import AwsNotifier, DeliveryFailed
 from chalicelib.adapters.notify.port import Message
@@ -17,23 +15,6 @@ from chalicelib.settings import Settings
 
 REGION = "eu-central-1"
 SENDER = "no-reply@sharemeter.example"
-
-
-@pytest.fixture(scope="module")
-def moto_endpoint() -> Iterator[str]:
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0)
-    server.start()
-    host, port = server.get_host_and_port()
-    yield f"http://{host}:{port}"
-    server.stop()
-
-
-@pytest.fixture
-def aws_env(monkeypatch: pytest.MonkeyPatch, moto_endpoint: str) -> str:
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    urllib.request.urlopen(urllib.request.Request(f"{moto_endpoint}/moto-api/reset", method="POST"))  # noqa: S310
-    return moto_endpoint
 
 
 def _notifier(endpoint: str) -> AwsNotifier:
