@@ -1,0 +1,190 @@
+"""Request and response models of bills, payments, balances, settlement and tariffs of a group.
+
+A bill takes the same rule fields and lines as ``POST /splits/preview`` (``chalicelib.schemas.splits``); the currency
+is the group's, and participants with their weights, presence and consumption come from the group unless the request
+gives them. Amounts are decimal strings, never JSON numbers.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, Field, StringConstraints
+
+from chalicelib.schemas.splits import (
+    MAX_LINES,
+    MAX_PARTICIPANTS,
+    DecimalString,
+    LineIn,
+    LineRuleIn,
+    Method,
+    Name,
+    ParticipantIn,
+    SpanIn,
+    _Strict,
+)
+
+BillState = Literal["draft", "review", "issued"]
+Direction = Literal["charge", "credit"]
+IdempotencyKey = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9._:-]{8,128}$")]
+Consumption = dict[Name, DecimalString | dict[Name, DecimalString]]
+
+
+class _BillFields(LineRuleIn):
+    """What a bill is made of. With neither ``method`` nor ``lines`` the group's default allocation key applies."""
+
+    title: Name | None = None
+    period: SpanIn | None = Field(default=None, description="billing period, both dates included, group's zone")
+    total: DecimalString | None = Field(default=None, description="the utility's total; with lines, their sum")
+    method: Method | None = None
+    lines: list[LineIn] | None = Field(default=None, min_length=1, max_length=MAX_LINES)
+    participants: list[ParticipantIn] | None = Field(
+        default=None, max_length=MAX_PARTICIPANTS,
+        description="explicit participants (preview shape); default: the group's members as of the period",
+    )
+    consumption: Consumption | None = Field(
+        default=None, max_length=MAX_PARTICIPANTS,
+        description="units by participant (user id), overriding the meter readings of the period",
+    )
+    payee: Name | None = Field(
+        default=None, description='who the shares are owed to: "utility" (default) or the member who paid the bill'
+    )
+
+
+class BillCreate(_BillFields):
+    period: SpanIn = Field(description="billing period, both dates included, in the group's time zone")
+
+
+class BillUpdate(_BillFields):
+    """Only the fields sent change; ``null`` clears an optional field. Drafts only."""
+
+    version: int | None = Field(default=None, ge=1)
+
+
+class AdjustmentCreate(_BillFields):
+    """A correcting bill for an issued one: ``charge`` adds to what people owe, ``credit`` gives it back."""
+
+    direction: Direction = "charge"
+
+
+class PaymentCreate(_Strict):
+    payer: Name = Field(alias="from", description='user id of who paid, or "utility"')
+    payee: Name = Field(alias="to", description='user id of who received it, or "utility" (paid the utility directly)')
+    amount: DecimalString
+    bill_id: Name | None = Field(default=None, description="the bill whose share this pays, if any")
+    note: Annotated[str, StringConstraints(max_length=200)] | None = None
+
+
+class SettlementPolicy(_Strict):
+    mode: Literal["minimal", "bill_holder"]
+    payee: Name | None = Field(default=None, description="bill_holder: the user id everyone settles with")
+
+
+class BlockIn(_Strict):
+    price: DecimalString = Field(description="price per unit in currency units, e.g. 0.30")
+    up_to: DecimalString | None = Field(default=None, description="running total of units this block covers")
+
+
+class TariffIn(_Strict):
+    billed_by: Literal["invoice", "tariff"] = Field(
+        description="tariff: bills are drafted from readings and these prices; invoice: from the utility's invoice"
+    )
+    prices: dict[Name, list[BlockIn]] = Field(
+        default_factory=dict, max_length=10,
+        description='blocks per meter kind; "" or the group unit for a single meter kind',
+    )
+    standing_charge: DecimalString | None = Field(default=None, description="per billing period, before tax")
+    tax_rate: DecimalString | None = Field(default=None, description="e.g. 0.19")
+    version: int | None = Field(default=None, ge=1)
+
+
+# -- responses (documentation of the dicts the services return) -------------------------------------------------------
+
+
+class ShareOut(BaseModel):
+    participant: str
+    amount: str
+    due_on: str | None
+    status: str | None = None
+    paid: str | None = None
+    lines: list[dict[str, Any]]
+    explanation: str
+
+
+class BillOut(BaseModel):
+    id: str
+    group_id: str
+    state: BillState
+    kind: Literal["bill", "adjustment"]
+    direction: Direction
+    adjusts: str | None
+    title: str | None
+    period: dict[str, str]
+    currency: str
+    payee: str
+    inputs: dict[str, Any]
+    estimated: bool
+    source: str
+    total: str | None
+    allocated: str | None
+    lines: list[dict[str, Any]] | None
+    shares: list[ShareOut] | None
+    issued_at: str | None
+    due_on: str | None
+    is_settled: bool
+    created_at: str
+    updated_at: str
+    version: int
+
+
+class BillPage(BaseModel):
+    items: list[BillOut]
+    next_cursor: str | None
+
+
+class PaymentOut(BaseModel):
+    id: str
+    payer: str = Field(alias="from")
+    payee: str = Field(alias="to")
+    amount: str
+    bill_id: str | None
+    note: str | None
+    recorded_by: str
+    recorded_at: str
+
+
+class BalanceOut(BaseModel):
+    participant: str
+    owed: str
+    owed_to: str
+    paid: str
+    received: str
+    balance: str
+
+
+class BalancesOut(BaseModel):
+    currency: str
+    balances: list[BalanceOut]
+
+
+class TransferOut(BaseModel):
+    payer: str = Field(alias="from")
+    payee: str = Field(alias="to")
+    amount: str
+
+
+class SettlementOut(BaseModel):
+    currency: str
+    mode: Literal["minimal", "bill_holder"]
+    payee: str | None
+    transfers: list[TransferOut]
+    count: int
+
+
+class TariffOut(BaseModel):
+    billed_by: Literal["invoice", "tariff"]
+    prices: dict[str, list[dict[str, Any]]]
+    standing_charge: str | None
+    tax_rate: str | None
+    settlement: dict[str, Any]
+    version: int

@@ -1,0 +1,86 @@
+"""A group's ledger as stored: issued bills (each embedding its shares) and payments, read into ``domain.ledger``.
+
+Nothing derived is stored: balances, share statuses and settle-up are computed from these two collections on every
+read, with ``container.clock`` for the overdue status. Reading a group's ledger costs one keyset page per 500 issued
+bills and per 500 payments (usually one of each).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from chalicelib.adapters.store.port import CollectionSpec, Index
+from chalicelib.domain.ledger import Payment, Share, ShareState, share_states
+from chalicelib.domain.timestamps import utc_iso
+
+if TYPE_CHECKING:
+    from chalicelib.adapters.store.port import Collection, Document
+    from chalicelib.bootstrap import Container
+
+BILLS = CollectionSpec(
+    "bills",
+    indexes=(
+        Index(("group_id", "created_at")),
+        Index(("group_id", "state")),
+        Index(("next_reminder_at",)),
+        Index(("group_id", "draft_key"), unique=True),
+    ),
+)
+PAYMENTS = CollectionSpec(
+    "payments",
+    indexes=(Index(("group_id", "recorded_at")), Index(("group_id", "idempotency_key"), unique=True)),
+)
+ISSUED = "issued"
+PAGE = 500
+
+
+def bills(container: Container) -> Collection:
+    return container.store.collection(BILLS)
+
+
+def payments(container: Container) -> Collection:
+    return container.store.collection(PAYMENTS)
+
+
+@dataclass(frozen=True)
+class Ledger:
+    bills: list[Document]
+    payments: list[Document]
+    shares: list[Share]
+    entries: list[Payment]
+
+    def states(self, now: str) -> list[ShareState]:
+        return share_states(self.shares, self.entries, now)
+
+
+def _all(collection: Collection, where: dict[str, str], order_by: str) -> list[Document]:
+    found: list[Document] = []
+    cursor = None
+    while True:
+        page = collection.find_page(where, order_by=order_by, limit=PAGE, cursor=cursor)
+        found.extend(page.items)
+        if page.next_cursor is None:
+            return found
+        cursor = page.next_cursor
+
+
+def shares_of(bill: Document) -> list[Share]:
+    """The ledger entries of an issued bill: one per share, negative for a credit."""
+    sign = -1 if bill.get("direction") == "credit" else 1
+    return [
+        Share(bill["_id"], share["participant"], bill["payee"], sign * int(share["minor"]), bill["overdue_at"])
+        for share in bill.get("shares") or []
+    ]
+
+
+def load(container: Container, group_id: str) -> Ledger:
+    issued = _all(bills(container), {"group_id": group_id, "state": ISSUED}, "_id")
+    paid = _all(payments(container), {"group_id": group_id}, "recorded_at")
+    shares = [share for bill in issued for share in shares_of(bill)]
+    entries = [Payment(p["payer"], p["payee"], int(p["minor"]), p.get("bill_id")) for p in paid]
+    return Ledger(issued, paid, shares, entries)
+
+
+def now_iso(container: Container) -> str:
+    return utc_iso(container.clock())

@@ -1,0 +1,177 @@
+"""Payments on a group's ledger, balances and settle-up.
+
+A payment is one document; its ``Idempotency-Key`` is a unique index per group, so sending the same request twice
+records it once (the second answer replays the first; the same key with a different payment is a 409). A member who
+pays the utility directly is recorded as a payment to ``utility``: it credits them, and settle-up then has the others
+pay them. After each payment, bills whose every share is now paid are marked settled (``bills.refresh_settled``),
+which is what lets the group be deleted once nothing is unpaid.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import uuid
+from typing import TYPE_CHECKING, Any
+
+from chalicelib.adapters.store.port import DuplicateKey
+from chalicelib.domain.errors import Conflict, ValidationFailed
+from chalicelib.domain.ledger import UTILITY, balances
+from chalicelib.domain.money import format_amount, parse_amount
+from chalicelib.domain.settlement import settle_minimal, settle_with_holder
+from chalicelib.domain.timestamps import utc_iso
+from chalicelib.observability import record_event
+from chalicelib.services import audit, billing_profile, bills, groups
+from chalicelib.services.access import ACTIVE, memberships
+from chalicelib.services.ledger import ISSUED, load, payments
+
+if TYPE_CHECKING:
+    from chalicelib.adapters.store.port import Document
+    from chalicelib.bootstrap import Container
+    from chalicelib.schemas.bills import PaymentCreate
+    from chalicelib.services.access import Membership
+
+IDEMPOTENCY_KEY = re.compile(r"^[A-Za-z0-9._:-]{8,128}$")
+
+
+class IdempotencyKeyReused(Conflict):
+    code = "idempotency-key-reused"
+    title = "The Idempotency-Key was already used for another payment"
+
+
+def view(payment: Document) -> dict[str, Any]:
+    return {
+        "id": payment["_id"], "from": payment["payer"], "to": payment["payee"], "amount": payment["amount"],
+        "bill_id": payment.get("bill_id"), "note": payment.get("note"), "recorded_by": payment["recorded_by"],
+        "recorded_at": payment["recorded_at"],
+    }
+
+
+def _fingerprint(request: PaymentCreate) -> str:
+    body = json.dumps(request.model_dump(mode="json", by_alias=True), sort_keys=True)
+    return hashlib.sha256(body.encode()).hexdigest()
+
+
+def _active_members(container: Container, group_id: str) -> set[str]:
+    found: set[str] = set()
+    cursor = None
+    while True:
+        page = memberships(container).find_page({"group_id": group_id, "status": ACTIVE}, limit=500, cursor=cursor)
+        found.update(m["user_id"] for m in page.items)
+        if page.next_cursor is None:
+            return found
+        cursor = page.next_cursor
+
+
+def record(
+    container: Container, membership: Membership, *, request: PaymentCreate, idempotency_key: str | None,
+    client_ip: str,
+) -> tuple[dict[str, Any], bool]:
+    """Record a payment; returns its view and whether it was newly recorded (False: a replay of the same key)."""
+    if not idempotency_key or not IDEMPOTENCY_KEY.match(idempotency_key):
+        raise ValidationFailed("send an Idempotency-Key header (8-128 letters, digits, ._:-)", field="Idempotency-Key")
+    group_id = membership.group_id
+    fingerprint = _fingerprint(request)
+    existing = payments(container).find_one({"group_id": group_id, "idempotency_key": idempotency_key})
+    if existing is not None:
+        return _replay(existing, fingerprint), False
+    group = groups.load(container, group_id)
+    currency = group["currency"]
+    minor = parse_amount(request.amount, currency, field="amount")
+    if minor <= 0:
+        raise ValidationFailed("must be greater than zero", field="amount")
+    if request.payer == request.payee:
+        raise ValidationFailed("a payment goes from one party to another", field="to")
+    ledger = load(container, group_id)
+    known = _active_members(container, group_id) | {UTILITY}
+    known |= {s.debtor for s in ledger.shares} | {s.creditor for s in ledger.shares}
+    for field, party in (("from", request.payer), ("to", request.payee)):
+        if party not in known:
+            raise ValidationFailed('must be a participant of the group or "utility"', field=field)
+    if request.bill_id is not None and request.bill_id not in {b["_id"] for b in ledger.bills if b["state"] == ISSUED}:
+        raise ValidationFailed("no issued bill of this group has this id", field="bill_id")
+    now = utc_iso(container.clock())
+    payment: Document = {
+        "_id": uuid.uuid4().hex, "group_id": group_id, "idempotency_key": idempotency_key,
+        "fingerprint": fingerprint, "payer": request.payer, "payee": request.payee, "minor": minor,
+        "amount": format_amount(minor, currency), "bill_id": request.bill_id, "note": request.note,
+        "recorded_by": membership.user_id, "recorded_at": now,
+    }
+    pending = audit.intent(
+        container, group_id=group_id, actor_id=membership.user_id, action="payment.record",
+        target=f"payment:{payment['_id']}", before=None,
+        after={"from": request.payer, "to": request.payee, "amount": payment["amount"], "bill_id": request.bill_id},
+        client_ip=client_ip,
+    )
+    try:
+        stored = audit.insert_with(container, payments(container), payment, pending)
+    except DuplicateKey:
+        raced = payments(container).find_one({"group_id": group_id, "idempotency_key": idempotency_key})
+        if raced is None:
+            raise
+        return _replay(raced, fingerprint), False
+    record_event("payment.recorded", group_id=group_id)
+    bills.refresh_settled(container, load(container, group_id))
+    return view(stored), True
+
+
+def _replay(existing: Document, fingerprint: str) -> dict[str, Any]:
+    if existing.get("fingerprint") != fingerprint:
+        raise IdempotencyKeyReused("this Idempotency-Key was used for a different payment; use a new key")
+    return view(existing)
+
+
+def list_payments(container: Container, membership: Membership, *, cursor: str | None, limit: int) -> dict[str, Any]:
+    try:
+        page = payments(container).find_page({"group_id": membership.group_id}, order_by="recorded_at",
+                                             descending=True, limit=limit, cursor=cursor)
+    except ValueError:
+        raise ValidationFailed("not a cursor this API returned", field="cursor") from None
+    return {"items": [view(p) for p in page.items], "next_cursor": page.next_cursor}
+
+
+def group_balances(container: Container, membership: Membership) -> dict[str, Any]:
+    """Per party: shares owed and owed to it, payments made and received, and the balance (positive: is owed)."""
+    currency = groups.load(container, membership.group_id)["currency"]
+    ledger = load(container, membership.group_id)
+    positions = balances(ledger.shares, ledger.entries)
+    return {
+        "currency": currency,
+        "balances": [
+            {"participant": party, "owed": format_amount(p.owed, currency),
+             "owed_to": format_amount(p.owed_to, currency), "paid": format_amount(p.paid, currency),
+             "received": format_amount(p.received, currency), "balance": format_amount(p.balance, currency)}
+            for party, p in positions.items()
+        ],
+    }
+
+
+def settlement(
+    container: Container, membership: Membership, *, mode: str | None = None, payee: str | None = None
+) -> dict[str, Any]:
+    """Transfers that settle the ledger: the fewest (exact up to 20 people), or everyone with the bill holder.
+
+    Without ``mode`` the group's settlement policy applies (``billing_profile``; default minimal).
+    """
+    currency = groups.load(container, membership.group_id)["currency"]
+    policy = billing_profile.settlement_policy(container, membership.group_id)
+    chosen_mode = mode or policy["mode"]
+    holder = payee or (policy.get("payee") if chosen_mode == "bill_holder" else None)
+    ledger = load(container, membership.group_id)
+    positions = {party: p.balance for party, p in balances(ledger.shares, ledger.entries).items()}
+    if chosen_mode == "bill_holder":
+        if holder is None:
+            raise ValidationFailed("bill_holder mode needs the payee everyone settles with", field="payee")
+        positions.setdefault(holder, 0)
+        transfers = settle_with_holder(positions, holder)
+    else:
+        if payee is not None:
+            raise ValidationFailed("a payee is only used in bill_holder mode", field="payee")
+        transfers = settle_minimal(positions)
+    return {
+        "currency": currency, "mode": chosen_mode, "payee": holder,
+        "transfers": [{"from": t.payer, "to": t.payee, "amount": format_amount(t.amount, currency)}
+                      for t in transfers],
+        "count": len(transfers),
+    }
