@@ -126,6 +126,11 @@ class PasswordConfirmation(StrictModel):
     password: Password
 
 
+class EmailChange(StrictModel):
+    new_email: Email
+    password: Password
+
+
 class NotificationPreferences(StrictModel):
     channels: list[Literal["email", "sms", "voice"]] | None = None
     reading_reminders: bool | None = None

@@ -10,7 +10,7 @@ import uuid
 from typing import TYPE_CHECKING, Any
 
 from chalicelib.adapters.store.port import DuplicateKey
-from chalicelib.domain.errors import AuthenticationFailed, Forbidden, ValidationFailed, VersionConflict
+from chalicelib.domain.errors import AuthenticationFailed, Conflict, Forbidden, ValidationFailed, VersionConflict
 from chalicelib.domain.passwords import check_password
 from chalicelib.domain.timestamps import utc_iso
 from chalicelib.domain.timezones import check_time_zone
@@ -35,6 +35,11 @@ if TYPE_CHECKING:
 
 VERIFY_LINK_PATH = "/verify-email"
 RESET_LINK_PATH = "/reset-password"
+
+
+class EmailTaken(Conflict):
+    code = "email-taken"
+    title = "Email address already in use"
 
 
 class EmailNotVerified(Forbidden):
@@ -140,6 +145,37 @@ def update_profile(container: Container, principal: Principal, change: ProfileUp
         throttle(container, "code-send:recipient", change.phone)
         challenges.issue(container, user_id=user["_id"], purpose="verify-phone", channel="sms", recipient=change.phone)
         container.notifier.send(compose("phone-changed", "email", user["email"]))
+    return profile(updated)
+
+
+def request_email_change(container: Container, principal: Principal, new_email: str, password: str) -> None:
+    """Re-authenticate, then send a code to the new address; the address changes only when that code comes back.
+
+    Whether the new address is taken is only told at confirmation, to the person who controls its inbox.
+    """
+    user = get_user(container, principal.user_id)
+    throttle(container, "reauth:account", user["_id"])
+    if not container.passwords.verify(user["password_hash"], password):
+        raise AuthenticationFailed("the password is wrong")
+    email = normalize_email(new_email)
+    throttle(container, "code-send:recipient", email)
+    _update(container, user, {"pending_email": email})
+    challenges.issue(container, user_id=user["_id"], purpose="change-email", channel="email", recipient=email)
+
+
+def confirm_email_change(container: Container, principal: Principal, code: str) -> dict[str, Any]:
+    user = get_user(container, principal.user_id)
+    throttle(container, "code-verify:account", user["_id"])
+    pending = user.get("pending_email")
+    if not pending:
+        raise ValidationFailed("ask for an email change first (POST /me/email)", field="code")
+    challenges.consume(container, user_id=user["_id"], purpose="change-email", code=code)
+    try:
+        updated = _update(container, user, {"email": pending, "email_verified": True, "pending_email": None})
+    except DuplicateKey:
+        raise EmailTaken("this email address belongs to another account") from None
+    container.notifier.send(compose("email-changed", "email", user["email"]))
+    record_event("user.email_changed", user_id=user["_id"])
     return profile(updated)
 
 

@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from chalicelib.adapters.store.port import Collection, Document
     from chalicelib.bootstrap import Container
 
-Purpose = Literal["verify-email", "verify-phone", "password-reset", "login-code"]
+Purpose = Literal["verify-email", "verify-phone", "password-reset", "login-code", "change-email"]
 MAX_TRIES = 5
 CHALLENGES = CollectionSpec(
     "challenges", indexes=(Index(("link_hash",), unique=True), Index(("user_id",))), expires_field="expires_at"

@@ -31,6 +31,15 @@ _TEMPLATES: dict[str, tuple[str, str]] = {
         "Two-factor authentication on your account changed: {change}. Every other session was signed out. If this was "
         "not you, reset your password now.",
     ),
+    "change-email": (
+        "Confirm your new sharemeter email",
+        "Your code to confirm this address for your sharemeter account is {code}. It expires in 10 minutes.",
+    ),
+    "email-changed": (
+        "Your sharemeter email address changed",
+        "The email address of your sharemeter account was changed to another one. If this was not you, contact us "
+        "and reset your password now.",
+    ),
     "phone-changed": (
         "Your sharemeter phone number changed",
         "The phone number on your sharemeter account was changed. If this was not you, reset your password now.",

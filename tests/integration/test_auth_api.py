@@ -246,3 +246,27 @@ def test_disabling_the_account_revokes_sessions_and_blocks_login(api: Api) -> No
     assert api.get("/me").status == 401
     refused = api.post("/auth/login", {"email": "gone@example.org", "password": PASSWORD})
     assert refused.status == 403 and refused.json["type"] == PROBLEMS + "account-disabled"
+
+
+def test_email_change_needs_the_code_sent_to_the_new_address_and_tells_the_old_one(api: Api) -> None:
+    api.token = api.register_verified("old@example.org")
+    wrong = api.post("/me/email", {"new_email": "new@example.org", "password": "not my password"})
+    assert wrong.status == 401
+    assert api.post("/me/email", {"new_email": "New@Example.org", "password": PASSWORD}).status == 202
+    assert api.get("/me").json["email"] == "old@example.org"  # nothing changes before the code comes back
+    code = api.last_code("new@example.org", "change-email")
+    changed = api.post("/me/email/verify", {"code": code})
+    assert changed.status == 200 and changed.json["email"] == "new@example.org"
+    assert api.outbox("old@example.org")[0]["template"] == "email-changed"
+    api.token = None
+    assert api.post("/auth/login", {"email": "new@example.org", "password": PASSWORD}).status == 200
+    assert api.post("/auth/login", {"email": "old@example.org", "password": PASSWORD}).status == 401
+
+
+def test_email_change_to_a_taken_address_is_refused_at_confirmation(api: Api) -> None:
+    api.register_verified("owner@example.org")
+    api.token = api.register_verified("mover@example.org")
+    assert api.post("/me/email", {"new_email": "owner@example.org", "password": PASSWORD}).status == 202
+    code = api.last_code("owner@example.org", "change-email")
+    taken = api.post("/me/email/verify", {"code": code})
+    assert taken.status == 409 and taken.json["type"] == PROBLEMS + "email-taken"
