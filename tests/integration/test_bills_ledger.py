@@ -1,0 +1,151 @@
+"""The ledger through the API: idempotent payments, balances, share statuses from the clock, settle-up, deletion."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from tests.integration.bill_helpers import balances, freeze, issued, pay, relogin
+from tests.integration.conftest import Api
+from tests.integration.group_helpers import Cast, cast
+
+PERIOD = {"from": "2027-10-01", "to": "2027-10-31"}
+NINETY = {"period": PERIOD, "total": "90.00", "method": "equal"}
+
+
+@pytest.fixture
+def group(api: Api) -> Cast:
+    freeze(api, datetime(2027, 11, 2, 10, tzinfo=UTC))
+    return cast(api)
+
+
+def _ids(group: Cast) -> tuple[str, str, str]:
+    owner, admin, member = (group.people[r].user_id for r in ("owner", "admin", "member"))
+    return owner, admin, member
+
+
+def _statuses(api: Api, group: Cast, bill_id: str) -> dict[str, tuple[str, str]]:
+    bill = api.get(f"/groups/{group.group_id}/bills/{bill_id}", token=group.token("viewer")).json
+    return {s["participant"]: (s["status"], s["paid"]) for s in bill["shares"]}
+
+
+def test_payment_with_the_same_idempotency_key_is_recorded_once(api: Api, group: Cast) -> None:
+    _, admin, _ = _ids(group)
+    bill = issued(api, group, NINETY)
+    body = {"from": admin, "to": "utility", "amount": "30.00", "bill_id": bill["id"]}
+    first = pay(api, group.group_id, group.token("admin"), body, key="key-0000001")
+    again = pay(api, group.group_id, group.token("admin"), body, key="key-0000001")
+    assert first.status == 201 and again.status == 200, (first.json, again.json)
+    assert again.json == first.json and again.header("Idempotent-Replayed") == "true"
+    other = pay(api, group.group_id, group.token("admin"), body | {"amount": "31.00"}, key="key-0000001")
+    assert other.status == 409 and other.json["type"].endswith("/idempotency-key-reused")
+    listed = api.get(f"/groups/{group.group_id}/payments", token=group.token("viewer")).json["items"]
+    assert [p["id"] for p in listed] == [first.json["id"]]
+    missing = api.post(f"/groups/{group.group_id}/payments", body, token=group.token("admin"))
+    assert missing.status == 400 and missing.json["errors"][0]["field"] == "Idempotency-Key"
+    assert balances(api, group.group_id, group.token("viewer"))[admin] == "0.00"
+
+
+def test_payments_are_validated(api: Api, group: Cast) -> None:
+    owner, _, _ = _ids(group)
+    bill = issued(api, group, NINETY)
+    token = group.token("owner")
+    for body, field in (
+        ({"from": owner, "to": "utility", "amount": 30}, "amount"),
+        ({"from": owner, "to": "utility", "amount": "0.00"}, "amount"),
+        ({"from": owner, "to": "utility", "amount": "1.001"}, "amount"),
+        ({"from": owner, "to": owner, "amount": "1.00"}, "to"),
+        ({"from": owner, "to": "nobody", "amount": "1.00"}, "to"),
+        ({"from": owner, "to": "utility", "amount": "1.00", "bill_id": "nope"}, "bill_id"),
+    ):
+        reply = pay(api, group.group_id, token, body)
+        assert reply.status == 400, (body, reply.json)
+        fields = [e["field"] for e in reply.json.get("errors", [])]
+        assert field in fields, (field, reply.json)
+    assert bill["id"]
+
+
+def test_member_paying_the_utility_is_credited_and_settlement_has_the_others_pay_them(api: Api, group: Cast) -> None:
+    owner, admin, member = _ids(group)
+    bill = issued(api, group, NINETY)
+    # the member pays the whole bill to the utility themselves (members may record their own payments)
+    assert pay(api, group.group_id, group.token("member"),
+               {"from": member, "to": "utility", "amount": "90.00", "bill_id": bill["id"]}).status == 201
+    assert balances(api, group.group_id, group.token("viewer")) == {
+        owner: "-30.00", admin: "-30.00", member: "60.00", "utility": "0.00"}
+    settlement = api.get(f"/groups/{group.group_id}/settlement", token=group.token("viewer"))
+    assert settlement.status == 200, settlement.json
+    assert settlement.json["mode"] == "minimal" and settlement.json["count"] == 2
+    assert sorted((t["from"], t["to"], t["amount"]) for t in settlement.json["transfers"]) == sorted(
+        [(owner, member, "30.00"), (admin, member, "30.00")])
+    statuses = _statuses(api, group, bill["id"])
+    assert statuses[member] == ("paid", "30.00") and statuses[owner] == ("due", "0.00")
+
+
+def test_settlement_is_minimal_or_with_the_bill_holder(api: Api, group: Cast) -> None:
+    owner, admin, member = _ids(group)
+    first = issued(api, group, NINETY)
+    # the owner paid the utility; admin paid the second bill in full
+    second = issued(api, group, {"period": PERIOD, "total": "60.00", "method": "equal"})
+    assert pay(api, group.group_id, group.token("owner"),
+               {"from": owner, "to": "utility", "amount": "90.00", "bill_id": first["id"]}).status == 201
+    assert pay(api, group.group_id, group.token("admin"),
+               {"from": admin, "to": "utility", "amount": "60.00", "bill_id": second["id"]}).status == 201
+    # owner +60 -20 = 40, admin -30 +40 = 10, member -50
+    assert balances(api, group.group_id, group.token("member")) == {
+        owner: "40.00", admin: "10.00", member: "-50.00", "utility": "0.00"}
+    minimal = api.get(f"/groups/{group.group_id}/settlement", token=group.token("member")).json
+    assert minimal["count"] == 2
+    holder = api.get(f"/groups/{group.group_id}/settlement?mode=bill_holder&payee={owner}",
+                     token=group.token("member")).json
+    assert sorted((t["from"], t["to"], t["amount"]) for t in holder["transfers"]) == sorted(
+        [(member, owner, "50.00"), (owner, admin, "10.00")])
+    # the group chooses "everyone settles with the bill holder"; members cannot change that
+    policy = {"mode": "bill_holder", "payee": owner}
+    assert api.call("PUT", f"/groups/{group.group_id}/settlement", policy, token=group.token("member")).status == 403
+    chosen = api.call("PUT", f"/groups/{group.group_id}/settlement", policy, token=group.token("admin"))
+    assert chosen.status == 200, chosen.json
+    assert api.get(f"/groups/{group.group_id}/settlement", token=group.token("viewer")).json == holder
+    assert api.call("PUT", f"/groups/{group.group_id}/settlement", {"mode": "minimal"},
+                    token=group.token("admin")).status == 400  # no version
+    assert api.get(f"/groups/{group.group_id}/settlement?mode=minimal&payee={owner}",
+                   token=group.token("viewer")).status == 400
+
+
+def test_share_status_is_partial_then_overdue_as_the_clock_moves(api: Api, group: Cast) -> None:
+    owner, admin, member = _ids(group)
+    bill = issued(api, group, NINETY)  # issued 2027-11-02 in Berlin, 14 days of terms
+    assert bill["due_on"] == "2027-11-16"
+    assert pay(api, group.group_id, group.token("admin"), {"from": admin, "to": owner, "amount": "10.00"}).status == 201
+    assert _statuses(api, group, bill["id"])[admin] == ("partially_paid", "10.00")
+    freeze(api, datetime(2027, 11, 16, 22, 59, tzinfo=UTC))  # 23:59 on the due day in Berlin
+    for role in ("viewer", "admin"):
+        relogin(api, group.people[role])
+    assert _statuses(api, group, bill["id"])[admin] == ("partially_paid", "10.00")
+    api.clock.advance(timedelta(minutes=1).total_seconds())  # midnight in Berlin
+    statuses = _statuses(api, group, bill["id"])
+    assert statuses[admin] == ("overdue", "10.00") and statuses[member] == ("overdue", "0.00")
+
+
+def test_group_with_unpaid_bills_cannot_be_deleted_until_paid(api: Api, group: Cast) -> None:
+    owner, admin, member = _ids(group)
+    bill = issued(api, group, NINETY)
+    token = group.token("owner")
+    assert api.get(f"/groups/{group.group_id}", token=token).json["unpaid_bills"] == 1
+    refused = api.call("DELETE", f"/groups/{group.group_id}", token=token)
+    assert refused.status == 409 and refused.json["type"].endswith("/group-has-unpaid-bills")
+    for who in (owner, admin, member):
+        assert pay(api, group.group_id, token, {"from": who, "to": "utility", "amount": "30.00",
+                                                "bill_id": bill["id"]}).status == 201
+    assert api.get(f"/groups/{group.group_id}/bills/{bill['id']}", token=token).json["is_settled"] is True
+    assert api.get(f"/groups/{group.group_id}", token=token).json["unpaid_bills"] == 0
+    assert api.call("DELETE", f"/groups/{group.group_id}", token=token).status == 204
+
+
+def test_payee_owes_nothing_to_themselves(api: Api, group: Cast) -> None:
+    owner, admin, member = _ids(group)
+    bill = issued(api, group, NINETY | {"payee": owner})
+    assert _statuses(api, group, bill["id"])[owner] == ("paid", "30.00")
+    assert balances(api, group.group_id, group.token("viewer")) == {owner: "60.00", admin: "-30.00",
+                                                                   member: "-30.00"}
