@@ -1,0 +1,142 @@
+"""Every bill and ledger route against every role (owner, admin, member, viewer, outsider, anonymous), and IDOR.
+
+Each cell runs on a fresh group; the objects a route acts on are made by the owner before the call.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+
+from tests.integration.bill_helpers import draft, issued, pay
+from tests.integration.conftest import Api, Response
+from tests.integration.group_helpers import ROLES, Cast, cast, person
+
+CALLERS = (*ROLES, "outsider", "anonymous")
+BODY = {"period": {"from": "2026-10-01", "to": "2026-10-31"}, "total": "90.00", "method": "equal"}
+TARIFF = {"billed_by": "tariff", "prices": {"kWh": [{"price": "0.30"}]}, "standing_charge": "5.00"}
+
+
+@dataclass(frozen=True)
+class Case:
+    name: str
+    call: Callable[[Api, Cast, str, str | None], Response]
+    expected: dict[str, int]
+
+
+def _expect(owner: int, admin: int, member: int, viewer: int) -> dict[str, int]:
+    return {"owner": owner, "admin": admin, "member": member, "viewer": viewer, "outsider": 404, "anonymous": 401}
+
+
+def _g(c: Cast) -> str:
+    return f"/groups/{c.group_id}"
+
+
+def _draft(api: Api, c: Cast) -> str:
+    return str(draft(api, c.group_id, c.token("owner"), BODY).json["id"])
+
+
+def _in_review(api: Api, c: Cast) -> str:
+    bill_id = _draft(api, c)
+    assert api.post(f"{_g(c)}/bills/{bill_id}/review", token=c.token("owner")).status == 200
+    return bill_id
+
+
+def _issued(api: Api, c: Cast) -> str:
+    return str(issued(api, c, BODY)["id"])
+
+
+def _caller_id(c: Cast, role: str) -> str:
+    return c.people[role].user_id if role in c.people else c.people["member"].user_id
+
+
+def _someone_else(c: Cast, role: str) -> str:
+    return c.people["admin" if role == "owner" else "owner"].user_id
+
+
+def _patch(api: Api, c: Cast, token: str | None) -> Response:
+    created = draft(api, c.group_id, c.token("owner"), BODY).json
+    return api.patch(f"{_g(c)}/bills/{created['id']}", {"total": "91.00", "version": created["version"]}, token=token)
+
+
+CASES = (
+    Case("draft bill", lambda api, c, r, t: api.post(f"{_g(c)}/bills", BODY, token=t), _expect(201, 201, 403, 403)),
+    Case("list bills", lambda api, c, r, t: api.get(f"{_g(c)}/bills", token=t), _expect(200, 200, 200, 200)),
+    Case("read bill", lambda api, c, r, t: api.get(f"{_g(c)}/bills/{_issued(api, c)}", token=t),
+         _expect(200, 200, 200, 200)),
+    Case("edit draft", lambda api, c, r, t: _patch(api, c, t), _expect(200, 200, 403, 403)),
+    Case("delete draft", lambda api, c, r, t: api.call("DELETE", f"{_g(c)}/bills/{_draft(api, c)}", token=t),
+         _expect(204, 204, 403, 403)),
+    Case("review", lambda api, c, r, t: api.post(f"{_g(c)}/bills/{_draft(api, c)}/review", token=t),
+         _expect(200, 200, 403, 403)),
+    Case("issue", lambda api, c, r, t: api.post(f"{_g(c)}/bills/{_in_review(api, c)}/issue", token=t),
+         _expect(200, 200, 403, 403)),
+    Case("adjust", lambda api, c, r, t: api.post(f"{_g(c)}/bills/{_issued(api, c)}/adjustments",
+                                                 {"total": "1.00", "method": "equal"}, token=t),
+         _expect(201, 201, 403, 403)),
+    Case("record own payment", lambda api, c, r, t: pay(api, c.group_id, t, {
+        "from": _caller_id(c, r), "to": "utility", "amount": "1.00"}), _expect(201, 201, 201, 403)),
+    Case("record someone's payment", lambda api, c, r, t: pay(api, c.group_id, t, {
+        "from": _someone_else(c, r), "to": "utility", "amount": "1.00"}), _expect(201, 201, 403, 403)),
+    Case("list payments", lambda api, c, r, t: api.get(f"{_g(c)}/payments", token=t), _expect(200, 200, 200, 200)),
+    Case("balances", lambda api, c, r, t: api.get(f"{_g(c)}/balances", token=t), _expect(200, 200, 200, 200)),
+    Case("settlement", lambda api, c, r, t: api.get(f"{_g(c)}/settlement", token=t), _expect(200, 200, 200, 200)),
+    Case("settlement policy", lambda api, c, r, t: api.call("PUT", f"{_g(c)}/settlement", {"mode": "minimal"},
+                                                            token=t), _expect(200, 200, 403, 403)),
+    Case("read tariff", lambda api, c, r, t: api.get(f"{_g(c)}/tariff", token=t), _expect(200, 200, 200, 200)),
+    Case("set tariff", lambda api, c, r, t: api.call("PUT", f"{_g(c)}/tariff", TARIFF, token=t),
+         _expect(200, 200, 403, 403)),
+)
+
+
+@pytest.mark.parametrize("case", CASES, ids=[case.name for case in CASES])
+def test_route_answers_each_role_as_the_policy_says(api: Api, case: Case) -> None:
+    people = {role: person(api, role) for role in (*ROLES, "outsider")}
+    seen: dict[str, int] = {}
+    for caller in CALLERS:
+        group = cast(api, people)
+        token = group.token(caller) if caller != "anonymous" else None
+        reply = case.call(api, group, caller, token)
+        seen[caller] = reply.status
+    assert seen == case.expected
+
+
+def test_every_bill_route_is_in_the_matrix() -> None:
+    from chalicelib.http import ENDPOINTS
+
+    routes = {key for key, endpoint in ENDPOINTS.items() if endpoint.tags in {("bills",), ("ledger",)}}
+    assert len(routes) == len(CASES) - 1  # one route, two cases: own and someone else's payment
+
+
+def test_admin_of_one_group_cannot_reach_another_groups_bills(api: Api) -> None:
+    a, b = cast(api), cast(api)
+    b_bill = _issued(api, b)
+    b_draft = _draft(api, b)
+    admin = a.token("admin")
+    b_owner = b.people["owner"].user_id
+    before = api.get(f"{_g(b)}/bills/{b_draft}", token=b.token("owner")).json
+    attempts: list[tuple[str, str, Any]] = [
+        ("GET", f"{_g(b)}/bills", None),
+        ("GET", f"{_g(b)}/bills/{b_bill}", None),
+        ("POST", f"{_g(b)}/bills", BODY),
+        ("GET", f"{_g(b)}/balances", None),
+        ("GET", f"{_g(b)}/settlement", None),
+        ("GET", f"{_g(b)}/tariff", None),
+        ("GET", f"{_g(b)}/payments", None),
+        # B's bills under A's path, where the admin has every bill right
+        ("GET", f"{_g(a)}/bills/{b_bill}", None),
+        ("PATCH", f"{_g(a)}/bills/{b_draft}", {"total": "1.00", "version": 1}),
+        ("DELETE", f"{_g(a)}/bills/{b_draft}", None),
+        ("POST", f"{_g(a)}/bills/{b_draft}/review", None),
+        ("POST", f"{_g(a)}/bills/{b_bill}/adjustments", {"total": "1.00", "method": "equal"}),
+    ]
+    for method, path, body in attempts:
+        assert api.call(method, path, body, token=admin).status == 404, (method, path)
+    # a payment in A naming B's bill or B's people is refused
+    assert pay(api, a.group_id, admin, {"from": a.people["admin"].user_id, "to": "utility", "amount": "1.00",
+                                        "bill_id": b_bill}).status == 400
+    assert pay(api, a.group_id, admin, {"from": b_owner, "to": "utility", "amount": "1.00"}).status == 400
+    assert api.get(f"{_g(b)}/bills/{b_draft}", token=b.token("owner")).json == before
