@@ -17,7 +17,6 @@ ROUTE_GROUPS: dict[str, str] = {
     "groups": "chalicelib.routes.group_routes",
     "meters": "chalicelib.routes.meters",
     "bills": "chalicelib.routes.bills",
-    "bills": "chalicelib.routes.bills",
 }
 LOCAL_ONLY_GROUPS: dict[str, str] = {"dev": "chalicelib.routes.dev"}
 JOBS_ONLY = "jobs"  # ROUTE_GROUP of the scheduled-job Lambdas: they register no routes, so they import no route code
