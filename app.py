@@ -29,3 +29,14 @@ def reading_reminders(event: CloudWatchEvent) -> dict[str, int]:
 
     summary = job.run(bootstrap.container(), datetime.now(UTC))
     return {"due_groups": summary.due_groups, "reminders": summary.reminders}
+
+
+@app.schedule(Rate(1, unit=Rate.HOURS), name="payment_reminders")
+def payment_reminders(event: CloudWatchEvent) -> dict[str, int]:
+    """Hourly: remind debtors of shares due soon or overdue, once per share and kind (see chalicelib/jobs)."""
+    from datetime import UTC, datetime
+
+    from chalicelib.jobs import payment_reminders as job
+
+    summary = job.run(bootstrap.container(), datetime.now(UTC))
+    return {"bills": summary.bills, "reminders": summary.reminders}

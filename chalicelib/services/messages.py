@@ -55,6 +55,16 @@ _TEMPLATES: dict[str, tuple[str, str]] = {
         "The reading window of {group} closes at the end of {last_day}. Please read meter {serial} and enter the "
         "value in sharemeter, or the consumption will be estimated.",
     ),
+    "payment-reminder-due": (
+        "{group}: {amount} {currency} due on {due_on}",
+        "Your share of the {group} bill ({bill}) is due on {due_on}: {amount} {currency} still to pay. The bill and "
+        "how your share was worked out are in sharemeter.",
+    ),
+    "payment-reminder-overdue": (
+        "{group}: {amount} {currency} is overdue",
+        "Your share of the {group} bill ({bill}) was due on {due_on}; {amount} {currency} is still unpaid. Please pay "
+        "it or record your payment in sharemeter.",
+    ),
     "group-invitation": (
         "{inviter} invited you to {group} on sharemeter",
         "{inviter} invited you to share the meter of {group} on sharemeter. Sign in with this email address and open "

@@ -1,0 +1,129 @@
+"""Scheduled job: remind debtors of shares that are due soon or overdue, at most once per share and kind.
+
+Runs hourly (``app.py``: ``payment_reminders``, its own Lambda). An issued bill with something outstanding carries
+``next_reminder_at`` (indexed): first the due-soon instant (09:00 local, ``DUE_SOON_DAYS`` before the due date), then
+the overdue instant (09:00 local the day after the due date), then nothing. The job reads only bills whose instant has
+come, so its cost follows the bills that are due, not all bills; per page it reads the page's groups and debtors in
+one ``get_many`` each, and each group's ledger once (share statuses need the group's payments).
+
+Per bill the reminded kinds are written *before* the messages go out, in one conditional write on the bill's version:
+a crash in between loses a reminder rather than sending one twice, and a concurrent run that read the same version
+loses the write and sends nothing. Paid shares, settled bills and credits get no reminder.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from chalicelib.adapters.store.port import Range
+from chalicelib.domain.errors import VersionConflict
+from chalicelib.domain.ledger import ShareStatus
+from chalicelib.domain.money import format_amount
+from chalicelib.observability import record_event
+from chalicelib.services.groups import GROUPS
+from chalicelib.services.ledger import Ledger, bills, load
+from chalicelib.services.messages import compose
+from chalicelib.services.users import USERS
+
+if TYPE_CHECKING:
+    from chalicelib.adapters.notify.port import Message
+    from chalicelib.adapters.store.port import Document
+    from chalicelib.bootstrap import Container
+
+PAGE_SIZE = 200
+DUE_SOON, OVERDUE = "due_soon", "overdue"
+_OPEN = (ShareStatus.DUE, ShareStatus.PARTIALLY_PAID, ShareStatus.OVERDUE)
+
+
+@dataclass
+class Summary:
+    bills: int = 0
+    reminders: int = 0
+    conflicts: int = 0
+    by_kind: dict[str, int] = field(default_factory=dict)
+
+
+def _iso(moment: datetime) -> str:
+    return moment.isoformat(timespec="microseconds").replace("+00:00", "Z")
+
+
+def run(container: Container, now: datetime) -> Summary:
+    """Send every payment reminder due at ``now`` (aware)."""
+    summary = Summary()
+    bounds = Range(high=_iso(now + timedelta(microseconds=1)))
+    collection = bills(container)
+    cursor = None
+    while True:
+        page = collection.find_page({}, order_by="next_reminder_at", bounds=bounds, limit=PAGE_SIZE, cursor=cursor)
+        if page.items:
+            _process(container, page.items, now, summary)
+        if page.next_cursor is None:
+            break
+        cursor = page.next_cursor
+    record_event("payment_reminders.run", bills=summary.bills, reminders=summary.reminders,
+                 conflicts=summary.conflicts)
+    return summary
+
+
+def _process(container: Container, page: list[Document], now: datetime, summary: Summary) -> None:
+    store = container.store
+    groups = {g["_id"]: g for g in store.collection(GROUPS).get_many(sorted({b["group_id"] for b in page}))}
+    ledgers: dict[str, Ledger] = {gid: load(container, gid) for gid in groups}
+    stamp = _iso(now)
+    planned: list[tuple[Document, Document, str, list[tuple[str, int]]]] = []
+    for bill in page:
+        summary.bills += 1
+        group, ledger = groups.get(bill["group_id"]), ledgers.get(bill["group_id"])
+        kind = OVERDUE if stamp >= bill["overdue_reminder_at"] else DUE_SOON
+        following = bill["overdue_reminder_at"] if kind == DUE_SOON else None
+        debtors: list[tuple[str, int]] = []
+        if group is not None and ledger is not None and group.get("status") == "active":
+            reminded: dict[str, list[str]] = bill.get("reminded") or {}
+            for state in ledger.states(stamp):
+                share = state.share
+                is_open = share.bill_id == bill["_id"] and state.status in _OPEN
+                if is_open and kind not in reminded.get(share.debtor, []):
+                    debtors.append((share.debtor, state.outstanding))
+        else:
+            following = None
+        new_reminded = dict(bill.get("reminded") or {})
+        for debtor, _ in debtors:
+            new_reminded[debtor] = sorted({*new_reminded.get(debtor, []), kind})
+        try:
+            bills(container).update(bill["_id"], {"next_reminder_at": following, "reminded": new_reminded},
+                                    expected_version=bill["version"])
+        except VersionConflict:
+            summary.conflicts += 1
+            continue
+        if debtors and group is not None:
+            planned.append((group, bill, kind, debtors))
+    users = {u["_id"]: u for u in store.collection(USERS).get_many(
+        sorted({debtor for *_, debtors in planned for debtor, _ in debtors}))}
+    outgoing: list[Message] = []
+    for group, bill, kind, debtors in planned:
+        for debtor, outstanding in debtors:
+            user = users.get(debtor)
+            if user is None or user.get("status") == "disabled":
+                continue
+            preferences: dict[str, Any] = user.get("notification_preferences") or {}
+            if not preferences.get("payment_reminders", True):
+                continue
+            outgoing.append(_message(group, bill, user, kind, outstanding))
+            summary.reminders += 1
+            summary.by_kind[kind] = summary.by_kind.get(kind, 0) + 1
+    for message in outgoing:
+        container.notifier.send(message)
+
+
+def _message(group: Document, bill: Document, user: Document, kind: str, outstanding: int) -> Message:
+    preferences: dict[str, Any] = user.get("notification_preferences") or {}
+    channels = preferences.get("channels") or ["email"]
+    use_sms = "sms" in channels and user.get("phone") and user.get("phone_verified")
+    template = "payment-reminder-overdue" if kind == OVERDUE else "payment-reminder-due"
+    return compose(
+        template, "sms" if use_sms else "email", str(user["phone"] if use_sms else user["email"]),
+        group=str(group.get("name", "your group")), amount=format_amount(outstanding, bill["currency"]),
+        currency=str(bill["currency"]), due_on=str(bill["due_on"]), bill=str(bill.get("title") or bill["period"]["to"]),
+    )

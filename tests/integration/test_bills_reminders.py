@@ -1,0 +1,63 @@
+"""The payment reminder job: due-soon then overdue, only to debtors with something outstanding, never twice."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from chalicelib.jobs import payment_reminders
+from tests.integration.bill_helpers import freeze, issued, pay
+from tests.integration.conftest import Api
+from tests.integration.group_helpers import cast
+
+PERIOD = {"from": "2027-10-01", "to": "2027-10-31"}
+
+
+def _sent(api: Api, email: str) -> list[str]:
+    return [m["template"] for m in api.outbox(email) if m["template"].startswith("payment-reminder")]
+
+
+def test_reminders_go_to_debtors_once_per_kind_and_never_to_payers(api: Api) -> None:
+    freeze(api, datetime(2027, 11, 2, 10, tzinfo=UTC))
+    group = cast(api)
+    owner, admin, member = (group.people[r] for r in ("owner", "admin", "member"))
+    bill = issued(api, group, {"period": PERIOD, "total": "90.00", "method": "equal"})
+    assert bill["due_on"] == "2027-11-16"  # Berlin, 14 days
+    assert pay(api, group.group_id, owner.token, {"from": owner.user_id, "to": "utility", "amount": "30.00",
+                                                  "bill_id": bill["id"]}).status == 201
+    assert pay(api, group.group_id, owner.token, {"from": admin.user_id, "to": "utility", "amount": "10.00",
+                                                  "bill_id": bill["id"]}).status == 201
+
+    nothing_yet = payment_reminders.run(api.container, datetime(2027, 11, 13, 7, 59, tzinfo=UTC))
+    assert nothing_yet.reminders == 0 and nothing_yet.bills == 0
+
+    soon = datetime(2027, 11, 13, 8, tzinfo=UTC)  # 09:00 in Berlin, three days before the due date
+    first = payment_reminders.run(api.container, soon)
+    assert first.reminders == 2 and first.by_kind == {"due_soon": 2}
+    again = payment_reminders.run(api.container, soon + timedelta(hours=1))
+    assert again.reminders == 0 and again.bills == 0
+    assert _sent(api, owner.email) == []
+    assert _sent(api, admin.email) == ["payment-reminder-due"]
+    assert "20.00 EUR" in api.outbox(admin.email)[0]["body"]
+
+    # the member pays before the due date: only the admin is reminded that it is overdue
+    assert pay(api, group.group_id, owner.token, {"from": member.user_id, "to": "utility", "amount": "30.00",
+                                                  "bill_id": bill["id"]}).status == 201
+    late = datetime(2027, 11, 17, 8, tzinfo=UTC)  # 09:00 in Berlin the day after the due date
+    overdue = payment_reminders.run(api.container, late)
+    assert overdue.reminders == 1 and overdue.by_kind == {"overdue": 1}
+    assert payment_reminders.run(api.container, late + timedelta(days=3)).reminders == 0
+    assert _sent(api, admin.email) == ["payment-reminder-overdue", "payment-reminder-due"]
+    assert _sent(api, member.email) == ["payment-reminder-due"]
+
+
+def test_a_run_that_loses_the_race_sends_nothing(api: Api) -> None:
+    freeze(api, datetime(2027, 11, 2, 10, tzinfo=UTC))
+    group = cast(api)
+    issued(api, group, {"period": PERIOD, "total": "90.00", "method": "equal"})
+    collection = payment_reminders.bills(api.container)
+    stale = collection.find_page({"group_id": group.group_id, "state": "issued"}).items
+    late = datetime(2027, 11, 20, 8, tzinfo=UTC)
+    assert payment_reminders.run(api.container, late).reminders == 3
+    summary = payment_reminders.Summary()
+    payment_reminders._process(api.container, stale, late, summary)  # a concurrent run that read the old version
+    assert summary.reminders == 0 and summary.conflicts == 1
