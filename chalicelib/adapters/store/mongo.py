@@ -36,20 +36,19 @@ with Python ``==`` (``1 == True``), runs TTL eagerly on every read, is not a con
 
 from __future__ import annotations
 
-import threading
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
+from chalicelib.adapters.store.base import StoreBase
 from chalicelib.adapters.store.port import (
     CollectionSpec,
     Document,
     DuplicateKey,
     Page,
     Range,
-    RoundTrips,
     Scalar,
     StoreUnavailable,
 )
@@ -58,7 +57,6 @@ from chalicelib.adapters.store.query import (
     all_indexes,
     check_changes,
     check_page,
-    check_spec,
     check_where,
     decode_cursor,
     next_cursor,
@@ -128,37 +126,21 @@ def _expires_at(value: int) -> datetime:
     return datetime.fromtimestamp(value, UTC).replace(tzinfo=None)
 
 
-class MongoStore:
+class MongoStore(StoreBase["MongoCollection"]):
     """``DocumentStore`` over one MongoDB database."""
 
     def __init__(self, client: MongoClientLike, database: str, *, clock: Callable[[], float] = time.time) -> None:
         from pymongo import errors
 
-        self.round_trips = RoundTrips()
+        super().__init__(clock)
         self.client = client
         self.database = client[database]
-        self._clock = clock
-        self._lock = threading.Lock()
-        self._collections: dict[CollectionSpec, MongoCollection] = {}
         self.duplicate_key_error: type[Exception] = errors.DuplicateKeyError
         self.bulk_write_error: type[Exception] = errors.BulkWriteError
         self.driver_error: type[Exception] = errors.PyMongoError
 
-    def count(self, operation: str) -> None:
-        with self._lock:
-            self.round_trips.add(operation)
-
-    def now(self) -> float:
-        return self._clock()
-
-    def collection(self, spec: CollectionSpec) -> MongoCollection:
-        existing = self._collections.get(spec)
-        if existing is not None:
-            return existing
-        check_spec(spec)
-        created = MongoCollection(self, spec)
-        with self._lock:
-            return self._collections.setdefault(spec, created)
+    def _open(self, spec: CollectionSpec) -> MongoCollection:
+        return MongoCollection(self, spec)
 
     def ping(self) -> None:
         self.count("ping")

@@ -42,13 +42,13 @@ from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any, TypeVar
 
+from chalicelib.adapters.store.base import StoreBase
 from chalicelib.adapters.store.port import (
     CollectionSpec,
     Document,
     DuplicateKey,
     Page,
     Range,
-    RoundTrips,
     Scalar,
     StoreUnavailable,
 )
@@ -56,7 +56,6 @@ from chalicelib.adapters.store.query import (
     all_indexes,
     check_changes,
     check_page,
-    check_spec,
     check_where,
     decode_cursor,
     next_cursor,
@@ -127,17 +126,14 @@ def _key_expression(path: str) -> str:
     )
 
 
-class SqliteStore:
+class SqliteStore(StoreBase["SqliteCollection"]):
     """``DocumentStore`` over one SQLite file (or ``":memory:"``)."""
 
     def __init__(
         self, path: str | Path, *, busy_timeout_ms: int = 5000, clock: Callable[[], float] = time.time
     ) -> None:
-        self.round_trips = RoundTrips()
-        self._clock = clock
+        super().__init__(clock)
         self._busy_timeout_ms = busy_timeout_ms
-        self._lock = threading.Lock()
-        self._collections: dict[CollectionSpec, SqliteCollection] = {}
         self._local = threading.local()
         self._connections: list[sqlite3.Connection] = []
         self._closed = False
@@ -186,23 +182,10 @@ class SqliteStore:
             self._local.pid = os.getpid()
         yield connection
 
-    def count(self, operation: str) -> None:
-        with self._lock:
-            self.round_trips.add(operation)
-
-    def now(self) -> float:
-        return self._clock()
-
     # -- DocumentStore -------------------------------------------------------------------------------------------------
 
-    def collection(self, spec: CollectionSpec) -> SqliteCollection:
-        existing = self._collections.get(spec)
-        if existing is not None:
-            return existing
-        check_spec(spec)
-        created = SqliteCollection(self, spec)
-        with self._lock:
-            return self._collections.setdefault(spec, created)
+    def _open(self, spec: CollectionSpec) -> SqliteCollection:
+        return SqliteCollection(self, spec)
 
     def ping(self) -> None:
         try:
