@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from chalicelib.adapters.store.port import CollectionSpec, Range
+from chalicelib.adapters.store.port import Range
 from chalicelib.domain.errors import VersionConflict
 from chalicelib.domain.reminders import (
     DEFAULT_AWAKE_FROM,
@@ -31,6 +31,7 @@ from chalicelib.domain.reminders import (
 )
 from chalicelib.observability import record_event
 from chalicelib.services import meters as meter_service
+from chalicelib.services.groups import GROUPS
 from chalicelib.services.messages import compose
 from chalicelib.services.reminder_schedule import iso, schedules
 from chalicelib.services.users import USERS
@@ -40,7 +41,6 @@ if TYPE_CHECKING:
     from chalicelib.adapters.store.port import Document
     from chalicelib.bootstrap import Container
 
-GROUPS = CollectionSpec("groups")  # declared as in chalicelib.services.groups
 PAGE_SIZE = 500
 CYCLE_MONTHS = {"monthly": 1, "quarterly": 3}  # custom cycles: reminded monthly until groups expose their anchor
 MONTH_END = 31

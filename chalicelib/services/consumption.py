@@ -20,12 +20,12 @@ from fractions import Fraction
 from typing import TYPE_CHECKING, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from chalicelib.adapters.store.port import CollectionSpec
 from chalicelib.domain.errors import ValidationFailed
 from chalicelib.domain.money import format_decimal
 from chalicelib.domain.readings import MeterKind, PeriodConsumption, average_daily_rate, consumption_between, cumulative
 from chalicelib.services import meters as meter_service
 from chalicelib.services import readings as reading_service
+from chalicelib.services.groups import GROUPS
 
 if TYPE_CHECKING:
     from chalicelib.adapters.store.port import Document
@@ -158,7 +158,6 @@ def local_boundaries(start: date, end: date, granularity: Granularity, timezone:
     return [datetime.combine(d, time(0), tzinfo=timezone).astimezone(UTC) for d in days]
 
 
-GROUPS = CollectionSpec("groups")  # declared as in chalicelib.services.groups
 
 
 def group_timezone(container: Container, group_id: str) -> str:
