@@ -18,11 +18,12 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any, Literal
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from chalicelib.domain.errors import ValidationFailed
 from chalicelib.domain.money import format_decimal
 from chalicelib.domain.readings import MeterKind, PeriodConsumption, average_daily_rate, consumption_between, cumulative
+from chalicelib.domain.timezones import is_time_zone
 from chalicelib.services import meters as meter_service
 from chalicelib.services import readings as reading_service
 from chalicelib.services.groups import GROUPS
@@ -164,11 +165,7 @@ def group_timezone(container: Container, group_id: str) -> str:
     """The group's IANA time zone (UTC when unset or unknown)."""
     group = container.store.collection(GROUPS).get(group_id) or {}
     name = str(group.get("timezone") or "UTC")
-    try:
-        ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        return "UTC"
-    return name
+    return name if is_time_zone(name) else "UTC"
 
 
 def chart(

@@ -16,7 +16,6 @@ page of their memberships, one ``get_many`` of those groups.
 from __future__ import annotations
 
 import uuid
-import zoneinfo
 from typing import TYPE_CHECKING, Any
 
 from chalicelib.adapters.store.port import CollectionSpec
@@ -24,6 +23,7 @@ from chalicelib.domain.errors import Conflict, NotFound, ValidationFailed, Versi
 from chalicelib.domain.money import CURRENCY_EXPONENTS
 from chalicelib.domain.policy import Role
 from chalicelib.domain.timestamps import utc_iso
+from chalicelib.domain.timezones import check_time_zone
 from chalicelib.observability import record_event
 from chalicelib.services import audit
 from chalicelib.services.access import ACTIVE, NO_SUCH_GROUP, Membership, membership_id, memberships
@@ -84,10 +84,7 @@ def check_settings(settings: dict[str, Any]) -> None:
     """Rules the schema cannot express: a real currency, a real time zone, cycle days only for custom cycles."""
     if settings["currency"] not in CURRENCY_EXPONENTS:
         raise ValidationFailed(f"{settings['currency']} is not an active ISO 4217 currency code", field="currency")
-    try:
-        zoneinfo.ZoneInfo(settings["timezone"])
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        raise ValidationFailed("not an IANA time zone name such as Europe/Berlin", field="timezone") from None
+    check_time_zone(settings["timezone"])
     is_custom = settings["billing_cycle"] == "custom"
     if is_custom and settings.get("billing_cycle_days") is None:
         raise ValidationFailed("a custom billing cycle needs billing_cycle_days", field="billing_cycle_days")
