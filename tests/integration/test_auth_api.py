@@ -270,3 +270,15 @@ def test_email_change_to_a_taken_address_is_refused_at_confirmation(api: Api) ->
     code = api.last_code("owner@example.org", "change-email")
     taken = api.post("/me/email/verify", {"code": code})
     assert taken.status == 409 and taken.json["type"] == PROBLEMS + "email-taken"
+
+
+def test_password_reset_by_link_token_works_once(api: Api) -> None:
+    api.register_verified("linkreset@example.org")
+    api.post("/auth/password/forgot", {"email": "linkreset@example.org"})
+    body = api.outbox("linkreset@example.org")[0]["body"]
+    token = body.split("token=")[1].split()[0]
+    new = "a passphrase set from the link"
+    reset = {"email": "linkreset@example.org", "token": token, "new_password": new}
+    assert api.post("/auth/password/reset", reset).status == 204
+    assert api.post("/auth/password/reset", reset | {"new_password": "yet another passphrase"}).status == 400
+    assert api.post("/auth/login", {"email": "linkreset@example.org", "password": new}).status == 200
