@@ -40,3 +40,14 @@ def payment_reminders(event: CloudWatchEvent) -> dict[str, int]:
 
     summary = job.run(bootstrap.container(), datetime.now(UTC))
     return {"bills": summary.bills, "reminders": summary.reminders}
+
+
+@app.schedule(Rate(1, unit=Rate.HOURS), name="bill_drafts")
+def bill_drafts(event: CloudWatchEvent) -> dict[str, int]:
+    """Hourly: draft each period's bill when the group's reading window closes; people review and issue it."""
+    from datetime import UTC, datetime
+
+    from chalicelib.jobs import bill_drafts as job
+
+    summary = job.run(bootstrap.container(), datetime.now(UTC))
+    return {"groups": summary.groups, "drafts": summary.drafts}

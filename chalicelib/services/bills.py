@@ -126,12 +126,17 @@ def _member_participants(container: Container, group: Document, period: Mapping[
         cursor = page.next_cursor
 
 
+def period_bounds(group: Document, period: Mapping[str, str]) -> tuple[datetime, datetime]:
+    """The period's first local midnight and the local midnight after its last day, as UTC instants."""
+    zone = _zone(group)
+    return (_local_midnight(date.fromisoformat(period["from"]), zone),
+            _local_midnight(date.fromisoformat(period["to"]) + timedelta(days=1), zone))
+
+
 def _meter_consumption(container: Container, group: Document, period: Mapping[str, str]) -> tuple[dict[str, str],
                                                                                                    list[str]]:
     """Sub-meter consumption per participant over the period, and who of them has an estimated value."""
-    zone = _zone(group)
-    start = _local_midnight(date.fromisoformat(period["from"]), zone)
-    end = _local_midnight(date.fromisoformat(period["to"]) + timedelta(days=1), zone)
+    start, end = period_bounds(group, period)
     usage = consumption.period_usage(container, group_id=group["_id"], start=start, end=end)
     by_participant = usage.by_participant()
     values = {who: format_decimal(u.quantity, _QUANTITY_PLACES) for who, u in by_participant.items()}
@@ -213,6 +218,7 @@ def view(bill: Document, states: Mapping[tuple[str, str], ShareState] | None = N
         "estimated": bool(bill.get("estimated_participants")),
         "estimated_participants": bill.get("estimated_participants") or [],
         "source": bill.get("source", "request"), "problem": bill.get("problem"),
+        "needs_amounts": bool(bill.get("needs_amounts")),
         "total": allocation.get("total"), "allocated": allocation.get("allocated"), "lines": allocation.get("lines"),
         "shares": shares, "issued_at": bill.get("issued_at"), "due_on": bill.get("due_on"),
         "is_settled": bool(bill.get("is_settled")), "created_at": bill["created_at"],
@@ -277,18 +283,23 @@ def _evaluated(container: Container, group: Document, request: Mapping[str, Any]
     except DomainError as error:
         if strict:
             raise
-        inputs = {"currency": group["currency"], "period": request["period"]}
+        inputs = {name: request[name] for name in RULE_FIELDS if request.get(name) is not None}
+        inputs |= {"currency": group["currency"], "period": request["period"]}
         return {"inputs": inputs, "source": "request", "estimated_participants": [], "payee": UTILITY,
-                "allocation": None, "problem": error.detail}
+                "allocation": None, "problem": f"{error.field}: {error.detail}" if error.field else error.detail}
     return {**resolved, "payee": payee, "allocation": allocation, "problem": None}
 
 
 def insert_draft(
     container: Container, group: Document, request: Mapping[str, Any], *, actor_id: str, client_ip: str,
     kind: str = "bill", adjusts: str | None = None, direction: str = "charge", strict: bool = True,
-    draft_key: str | None = None, source: str | None = None,
+    draft_key: str | None = None, source: str | None = None, needs_amounts: bool = False,
 ) -> Document:
-    """Store a new draft (audited) and return the document."""
+    """Store a new draft (audited) and return the document.
+
+    ``needs_amounts``: a recurring draft waiting for the invoice's amounts; it cannot go to review until the lines or
+    the total are edited.
+    """
     evaluated = _evaluated(container, group, request, strict=strict)
     now = utc_iso(container.clock())
     bill: Document = {
@@ -299,6 +310,8 @@ def insert_draft(
     }
     if source is not None:
         bill["source"] = source
+    if needs_amounts:
+        bill["needs_amounts"] = True
     if draft_key is not None:
         bill["draft_key"] = draft_key
     pending = audit.intent(
@@ -358,6 +371,8 @@ def update(
     evaluated = _evaluated(container, group, merged, strict=True)
     changes = {"request": merged, **evaluated, "title": merged.get("title"), "period": merged["period"],
                "state": DRAFT, "updated_at": utc_iso(container.clock())}
+    if bill.get("needs_amounts") and ("lines" in sent or "total" in sent):
+        changes["needs_amounts"] = False
     pending = audit.intent(
         container, group_id=bill["group_id"], actor_id=membership.user_id, action="bill.update",
         target=f"bill:{bill_id}", before={"state": bill["state"]}, after={"state": DRAFT, "changed": sorted(sent)},
@@ -373,6 +388,8 @@ def submit_for_review(
     bill = load_bill(container, membership.group_id, bill_id)
     if bill["state"] != DRAFT:
         raise BillNotEditable(f"only a draft goes to review; this bill is {bill['state']}")
+    if bill.get("needs_amounts"):
+        raise ValidationFailed("enter the invoice's amounts (lines or total) before review", field="lines")
     if bill.get("problem") or not bill.get("allocation"):
         raise ValidationFailed(f"the draft is incomplete: {bill.get('problem') or 'no allocation'}", field="lines")
     pending = audit.intent(

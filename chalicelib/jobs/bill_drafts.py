@@ -1,0 +1,145 @@
+"""Scheduled job: draft each period's bill on the day the group's reading window closes. Never issues anything.
+
+Runs hourly (``app.py``: ``bill_drafts``, its own Lambda). It reads only the billing profiles whose ``next_draft_at``
+has come (``services.billing_profile``), so its cost follows the groups due, not all groups. For each:
+
+* a tariff-billed group gets a draft priced by its tariff (``domain.tariffs.tariff_lines``: the consumption line from
+  the group's total consumption of the period, the standing charge, tax included per line), allocated by each
+  participant's sub-meter consumption; values estimated from missing readings are marked on the draft;
+* an invoice-billed group gets a draft with the lines (and rules) of its last issued bill, amounts at zero and marked
+  ``needs_amounts``, and the period's consumption filled in; an admin enters the invoice's amounts.
+
+An admin reviews and issues the draft. The draft is keyed ``auto:<last day of the period>`` (a unique index), so a
+repeated or concurrent run drafts each period once; the profile then moves to the next period's closing instant.
+A draft whose inputs are incomplete (no readings, nobody to bill) is still stored, with the problem, for the admin.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from chalicelib.adapters.store.port import DuplicateKey, Range
+from chalicelib.domain.allocation import ByConsumption
+from chalicelib.domain.errors import DomainError, VersionConflict
+from chalicelib.domain.money import format_amount
+from chalicelib.domain.tariffs import tariff_lines
+from chalicelib.observability import record_event
+from chalicelib.services import bills, consumption
+from chalicelib.services.billing_profile import cycle_at, profiles, to_tariff
+from chalicelib.services.groups import GROUPS
+from chalicelib.services.ledger import ISSUED
+from chalicelib.services.ledger import bills as bill_collection
+
+if TYPE_CHECKING:
+    from chalicelib.adapters.store.port import Document
+    from chalicelib.bootstrap import Container
+
+PAGE_SIZE = 100
+ACTOR = "system:bill_drafts"
+
+
+@dataclass
+class Summary:
+    groups: int = 0
+    drafts: int = 0
+    already_drafted: int = 0
+    with_problems: int = 0
+    conflicts: int = 0
+
+
+def _iso(moment: datetime) -> str:
+    return moment.astimezone(UTC).isoformat(timespec="microseconds").replace("+00:00", "Z")
+
+
+def run(container: Container, now: datetime) -> Summary:
+    """Draft every bill whose reading window has closed by ``now`` (aware)."""
+    summary = Summary()
+    bounds = Range(high=_iso(now + timedelta(microseconds=1)))
+    cursor = None
+    while True:
+        page = profiles(container).find_page({}, order_by="next_draft_at", bounds=bounds, limit=PAGE_SIZE,
+                                             cursor=cursor)
+        groups = {g["_id"]: g for g in container.store.collection(GROUPS).get_many([p["_id"] for p in page.items])}
+        for profile in page.items:
+            summary.groups += 1
+            _draft_group(container, profile, groups.get(profile["_id"]), now, summary)
+        if page.next_cursor is None:
+            break
+        cursor = page.next_cursor
+    record_event("bill_drafts.run", groups=summary.groups, drafts=summary.drafts)
+    return summary
+
+
+def _draft_group(container: Container, profile: Document, group: Document | None, now: datetime,
+                 summary: Summary) -> None:
+    cycle = None if group is None or group.get("status") != "active" else cycle_at(group, now)
+    if group is None or cycle is None:
+        _move(container, profile, {"next_draft_at": None}, summary)
+        return
+    first, last, closes = cycle
+    boundary = last.isoformat()
+    if profile.get("last_drafted_boundary") != boundary:
+        period = {"from": first.isoformat(), "to": boundary}
+        request, source, needs_amounts = (
+            _tariff_request(container, group, profile, period) if profile.get("billed_by") == "tariff"
+            else _invoice_request(container, group, period)
+        )
+        try:
+            draft = bills.insert_draft(
+                container, group, request, actor_id=ACTOR, client_ip="scheduler", strict=False,
+                draft_key=f"auto:{boundary}", source=source, needs_amounts=needs_amounts,
+            )
+        except DuplicateKey:
+            summary.already_drafted += 1
+        else:
+            summary.drafts += 1
+            summary.with_problems += bool(draft.get("problem"))
+    _move(container, profile, {"next_draft_at": _iso(closes), "last_drafted_boundary": boundary}, summary)
+
+
+def _move(container: Container, profile: Document, changes: dict[str, Any], summary: Summary) -> None:
+    try:
+        profiles(container).update(profile["_id"], changes, expected_version=profile["version"])
+    except VersionConflict:
+        summary.conflicts += 1  # another run (or a tariff change) moved it; the draft key keeps drafts single
+
+
+def _tariff_request(
+    container: Container, group: Document, profile: Document, period: dict[str, str]
+) -> tuple[dict[str, Any], str, bool]:
+    """Lines priced by the tariff from the group's total consumption; shares by sub-meter consumption."""
+    title = f"{group.get('name', 'Bill')} {period['from']} to {period['to']}"
+    try:
+        zone_start, zone_end = bills.period_bounds(group, period)
+        usage = consumption.period_usage(container, group_id=group["_id"], start=zone_start, end=zone_end)
+        kind = next(iter(profile.get("prices") or {"": []}))
+        lines = tariff_lines(to_tariff(profile, group["currency"]), {kind: usage.total().quantity})
+    except DomainError:
+        return {"period": period, "title": title, "total": "0", "method": "consumption"}, "tariff", False
+    payload = []
+    for line in lines:
+        method = "consumption" if isinstance(line.parts[0].rule, ByConsumption) else "equal"
+        payload.append({"name": line.name, "amount": format_amount(line.amount, group["currency"]), "method": method})
+    return {"period": period, "title": title, "lines": payload}, "tariff", False
+
+
+def _invoice_request(container: Container, group: Document, period: dict[str, str]) -> tuple[dict[str, Any], str,
+                                                                                            bool]:
+    """Last issued bill's lines and rules with zero amounts (waiting for the invoice); consumption of this period."""
+    title = f"{group.get('name', 'Bill')} {period['from']} to {period['to']}"
+    last = bill_collection(container).find_page(
+        {"group_id": group["_id"]}, order_by="created_at", descending=True, limit=50
+    ).items
+    previous = next((b for b in last if b["state"] == ISSUED and b.get("kind") == "bill"), None)
+    zero = format_amount(0, group["currency"])
+    if previous is None:
+        return {"period": period, "title": title, "total": zero}, "previous_bill", True
+    # the rules and lines only: participants and consumption are this period's
+    kept = {k: v for k, v in previous["request"].items() if k in bills.RULE_FIELDS and v is not None}
+    if kept.get("lines"):
+        kept["lines"] = [{**line, "amount": zero} for line in kept["lines"]]
+    else:
+        kept["total"] = zero
+    return {**kept, "period": period, "title": title, "payee": previous["payee"]}, "previous_bill", True
