@@ -100,3 +100,22 @@ def test_invoice_group_gets_last_periods_lines_waiting_for_amounts(api: Api) -> 
     assert edited.status == 200, edited.json
     assert edited.json["needs_amounts"] is False and edited.json["total"] == "87.00"
     assert api.post(f"{base}/review", token=token).status == 200
+
+
+def test_drafted_bill_takes_consumption_from_the_periods_readings(api: Api) -> None:
+    freeze(api, datetime(2027, 9, 30, 22, 0, 30, tzinfo=UTC))
+    group = cast(api)
+    meters = _meters(api, group)
+    _read(api, group, meters["owner"], "60", SEPTEMBER_ENDS)
+    _read(api, group, meters["admin"], "30", SEPTEMBER_ENDS)
+    _read(api, group, meters["member"], "5", "2027-09-15T22:00:00Z")  # estimated to the end of the month: 10
+    reply = api.post(f"/groups/{group.group_id}/bills", {
+        "period": {"from": "2027-09-01", "to": "2027-09-30"}, "total": "100.00", "method": "consumption",
+        "consumption": {group.people["admin"].user_id: "20"}}, token=group.token("owner"))
+    assert reply.status == 201, reply.json
+    bill = reply.json
+    assert bill["source"] == "readings" and bill["estimated_participants"] == [group.people["member"].user_id]
+    shares = {s["participant"]: s["amount"] for s in bill["shares"]}
+    # owner 60, admin 20 (given explicitly, overriding the meter's 30), member 10 (estimated): 90 units
+    assert shares == {group.people["owner"].user_id: "66.67", group.people["admin"].user_id: "22.22",
+                      group.people["member"].user_id: "11.11"}
