@@ -11,8 +11,7 @@ from typing import Any, Literal
 from chalice.app import Blueprint
 from pydantic import BaseModel, ConfigDict
 
-from chalicelib.http import Reply, RequestContext, route
-from chalicelib.routes.group_routes import _if_match
+from chalicelib.http import Reply, RequestContext, expected_version, route, tagged
 from chalicelib.schemas.bills import (
     AdjustmentCreate,
     BalancesOut,
@@ -50,10 +49,6 @@ def _authorize(ctx: RequestContext, group_id: str, action: str) -> Membership:
     return authorize(ctx.container, ctx.require_principal(), group_id, action, client_ip=ctx.client_ip)
 
 
-def _tagged(view: dict[str, Any], status: int = 200) -> Reply:
-    return Reply(view, status, {"ETag": f'"{view["version"]}"'})
-
-
 # -- bills -------------------------------------------------------------------------------------------------------------
 
 
@@ -62,7 +57,7 @@ def _tagged(view: dict[str, Any], status: int = 200) -> Reply:
        errors=(400, 401, 403, 404), max_body_bytes=BILL_BODY_BYTES)
 def create_bill(ctx: RequestContext, body: BillCreate, group_id: str) -> Reply:
     membership = _authorize(ctx, group_id, "bill.draft")
-    return _tagged(bills.create(ctx.container, membership, request=body, client_ip=ctx.client_ip), 201)
+    return tagged(bills.create(ctx.container, membership, request=body, client_ip=ctx.client_ip), 201)
 
 
 @route(bp, GROUP + "/bills", "GET", query=PageQuery, response=BillPage, tags=TAGS,
@@ -74,7 +69,7 @@ def list_bills(ctx: RequestContext, query: PageQuery, group_id: str) -> dict[str
 
 @route(bp, BILL, "GET", response=BillOut, tags=TAGS, summary="One bill with every share", errors=(401, 404))
 def get_bill(ctx: RequestContext, group_id: str, bill_id: str) -> Reply:
-    return _tagged(bills.get(ctx.container, _authorize(ctx, group_id, "bill.read"), bill_id))
+    return tagged(bills.get(ctx.container, _authorize(ctx, group_id, "bill.read"), bill_id))
 
 
 @route(bp, BILL, "PATCH", body=BillUpdate, response=BillOut, tags=TAGS,
@@ -82,15 +77,15 @@ def get_bill(ctx: RequestContext, group_id: str, bill_id: str) -> Reply:
        errors=(400, 401, 403, 404, 409), max_body_bytes=BILL_BODY_BYTES)
 def update_bill(ctx: RequestContext, body: BillUpdate, group_id: str, bill_id: str) -> Reply:
     membership = _authorize(ctx, group_id, "bill.draft")
-    return _tagged(bills.update(ctx.container, membership, bill_id, request=body,
-                                expected_version=_if_match(ctx, body.version), client_ip=ctx.client_ip))
+    return tagged(bills.update(ctx.container, membership, bill_id, request=body,
+                                expected_version=expected_version(ctx, body.version), client_ip=ctx.client_ip))
 
 
 @route(bp, BILL, "DELETE", query=VersionQuery, status=204, tags=TAGS, summary="Delete a draft",
        errors=(401, 403, 404, 409))
 def delete_bill(ctx: RequestContext, query: VersionQuery, group_id: str, bill_id: str) -> None:
     membership = _authorize(ctx, group_id, "bill.draft")
-    bills.delete(ctx.container, membership, bill_id, expected_version=_if_match(ctx, query.version),
+    bills.delete(ctx.container, membership, bill_id, expected_version=expected_version(ctx, query.version),
                  client_ip=ctx.client_ip)
 
 
@@ -98,15 +93,16 @@ def delete_bill(ctx: RequestContext, query: VersionQuery, group_id: str, bill_id
        summary="Send a draft to review (its inputs freeze)", errors=(400, 401, 403, 404, 409))
 def review_bill(ctx: RequestContext, query: VersionQuery, group_id: str, bill_id: str) -> Reply:
     membership = _authorize(ctx, group_id, "bill.draft")
-    return _tagged(bills.submit_for_review(ctx.container, membership, bill_id,
-                                           expected_version=_if_match(ctx, query.version), client_ip=ctx.client_ip))
+    version = expected_version(ctx, query.version)
+    return tagged(bills.submit_for_review(ctx.container, membership, bill_id, expected_version=version,
+                                          client_ip=ctx.client_ip))
 
 
 @route(bp, BILL + "/issue", "POST", query=VersionQuery, response=BillOut, tags=TAGS,
        summary="Issue a reviewed bill: shares with due dates, immutable from now on", errors=(400, 401, 403, 404, 409))
 def issue_bill(ctx: RequestContext, query: VersionQuery, group_id: str, bill_id: str) -> Reply:
     membership = _authorize(ctx, group_id, "bill.issue")
-    return _tagged(bills.issue(ctx.container, membership, bill_id, expected_version=_if_match(ctx, query.version),
+    return tagged(bills.issue(ctx.container, membership, bill_id, expected_version=expected_version(ctx, query.version),
                                client_ip=ctx.client_ip))
 
 
@@ -115,7 +111,7 @@ def issue_bill(ctx: RequestContext, query: VersionQuery, group_id: str, bill_id:
        max_body_bytes=BILL_BODY_BYTES)
 def adjust_bill(ctx: RequestContext, body: AdjustmentCreate, group_id: str, bill_id: str) -> Reply:
     membership = _authorize(ctx, group_id, "bill.draft")
-    return _tagged(bills.create_adjustment(ctx.container, membership, bill_id, request=body,
+    return tagged(bills.create_adjustment(ctx.container, membership, bill_id, request=body,
                                            client_ip=ctx.client_ip), 201)
 
 
@@ -158,8 +154,9 @@ def get_settlement(ctx: RequestContext, query: SettlementQuery, group_id: str) -
        errors=(400, 401, 403, 404, 409))
 def put_settlement(ctx: RequestContext, body: SettlementPolicy, group_id: str) -> Reply:
     membership = _authorize(ctx, group_id, "group.update")
-    return _tagged(billing_profile.put_settlement(ctx.container, membership, request=body,
-                                                  expected_version=_if_match(ctx, None), client_ip=ctx.client_ip))
+    version = expected_version(ctx, None)
+    return tagged(billing_profile.put_settlement(ctx.container, membership, request=body, expected_version=version,
+                                                 client_ip=ctx.client_ip))
 
 
 # -- tariff ------------------------------------------------------------------------------------------------------------
@@ -169,7 +166,7 @@ def put_settlement(ctx: RequestContext, body: SettlementPolicy, group_id: str) -
        errors=(401, 404))
 def get_tariff(ctx: RequestContext, group_id: str) -> Reply:
     membership = _authorize(ctx, group_id, "bill.read")
-    return _tagged(billing_profile.get(ctx.container, membership.group_id))
+    return tagged(billing_profile.get(ctx.container, membership.group_id))
 
 
 @route(bp, GROUP + "/tariff", "PUT", body=TariffIn, response=TariffOut, tags=TAGS,
@@ -177,5 +174,6 @@ def get_tariff(ctx: RequestContext, group_id: str) -> Reply:
        errors=(400, 401, 403, 404, 409))
 def put_tariff(ctx: RequestContext, body: TariffIn, group_id: str) -> Reply:
     membership = _authorize(ctx, group_id, "group.update")
-    return _tagged(billing_profile.put_tariff(ctx.container, membership, request=body,
-                                              expected_version=_if_match(ctx, body.version), client_ip=ctx.client_ip))
+    version = expected_version(ctx, body.version)
+    return tagged(billing_profile.put_tariff(ctx.container, membership, request=body, expected_version=version,
+                                             client_ip=ctx.client_ip))

@@ -10,9 +10,8 @@ from typing import Any
 
 from chalice.app import Blueprint
 
-from chalicelib.domain.errors import ValidationFailed
 from chalicelib.domain.policy import Role
-from chalicelib.http import Reply, RequestContext, route
+from chalicelib.http import Reply, RequestContext, expected_version, route, tagged
 from chalicelib.schemas.groups import (
     AuditPage,
     AuditVerification,
@@ -46,24 +45,6 @@ def _authorize(ctx: RequestContext, group_id: str, action: str) -> Membership:
     return authorize(ctx.container, ctx.require_principal(), group_id, action, client_ip=ctx.client_ip)
 
 
-def _if_match(ctx: RequestContext, body_version: int | None) -> int | None:
-    """The version a write is based on: ``If-Match: "7"`` or the body's ``version`` (they must agree)."""
-    header = str(ctx.headers.get("if-match", "")).strip()
-    if not header:
-        return body_version
-    tag = header.removeprefix("W/").strip('"')
-    if not tag.isascii() or not tag.isdigit() or len(tag) > 18:
-        raise ValidationFailed('If-Match must be an ETag this API sent, such as "3"', field="If-Match")
-    version = int(tag)
-    if body_version is not None and body_version != version:
-        raise ValidationFailed("If-Match and version disagree", field="version")
-    return version
-
-
-def _tagged(view: dict[str, Any], status: int = 200) -> Reply:
-    return Reply(view, status, {"ETag": f'"{view["version"]}"'})
-
-
 # -- groups ------------------------------------------------------------------------------------------------------------
 
 
@@ -71,7 +52,7 @@ def _tagged(view: dict[str, Any], status: int = 200) -> Reply:
        summary="Create a group; you become its owner", errors=(400, 401))
 def create_group(ctx: RequestContext, body: GroupCreate) -> Reply:
     principal = ctx.require_principal()
-    return _tagged(groups.create(ctx.container, user_id=principal.user_id, request=body, client_ip=ctx.client_ip), 201)
+    return tagged(groups.create(ctx.container, user_id=principal.user_id, request=body, client_ip=ctx.client_ip), 201)
 
 
 @route(bp, "/groups", "GET", query=PageQuery, response=GroupPage, tags=TAGS,
@@ -83,7 +64,7 @@ def list_groups(ctx: RequestContext, query: PageQuery) -> dict[str, Any]:
 
 @route(bp, GROUP, "GET", response=Group, tags=TAGS, summary="One group", errors=(401, 404))
 def get_group(ctx: RequestContext, group_id: str) -> Reply:
-    return _tagged(groups.get(ctx.container, _authorize(ctx, group_id, "group.read")))
+    return tagged(groups.get(ctx.container, _authorize(ctx, group_id, "group.read")))
 
 
 @route(bp, GROUP, "PATCH", body=GroupUpdate, response=Group, tags=TAGS,
@@ -92,17 +73,18 @@ def get_group(ctx: RequestContext, group_id: str) -> Reply:
 def update_group(ctx: RequestContext, body: GroupUpdate, group_id: str) -> Reply:
     membership = _authorize(ctx, group_id, "group.update")
     updated = groups.update(
-        ctx.container, membership, request=body, expected_version=_if_match(ctx, body.version),
+        ctx.container, membership, request=body, expected_version=expected_version(ctx, body.version),
         client_ip=ctx.client_ip,
     )
-    return _tagged(updated)
+    return tagged(updated)
 
 
 @route(bp, GROUP, "DELETE", query=VersionQuery, status=204, tags=TAGS,
        summary="Delete the group (soft; refused while bills are unpaid)", errors=(401, 403, 404, 409))
 def delete_group(ctx: RequestContext, query: VersionQuery, group_id: str) -> None:
     membership = _authorize(ctx, group_id, "group.delete")
-    groups.delete(ctx.container, membership, expected_version=_if_match(ctx, query.version), client_ip=ctx.client_ip)
+    version = expected_version(ctx, query.version)
+    groups.delete(ctx.container, membership, expected_version=version, client_ip=ctx.client_ip)
 
 
 # -- participants ------------------------------------------------------------------------------------------------------
@@ -120,10 +102,10 @@ def list_members(ctx: RequestContext, query: PageQuery, group_id: str) -> dict[s
 def update_member(ctx: RequestContext, body: MemberUpdate, group_id: str, user_id: str) -> Reply:
     membership = _authorize(ctx, group_id, "member.update")
     updated = participants.update_member(
-        ctx.container, membership, user_id, request=body, expected_version=_if_match(ctx, body.version),
+        ctx.container, membership, user_id, request=body, expected_version=expected_version(ctx, body.version),
         client_ip=ctx.client_ip,
     )
-    return _tagged(updated)
+    return tagged(updated)
 
 
 @route(bp, GROUP + "/members/{user_id}/role", "PUT", body=RoleChange, response=Member, tags=MEMBER_TAGS,
@@ -132,10 +114,10 @@ def update_member(ctx: RequestContext, body: MemberUpdate, group_id: str, user_i
 def change_role(ctx: RequestContext, body: RoleChange, group_id: str, user_id: str) -> Reply:
     membership = _authorize(ctx, group_id, "member.role")
     updated = participants.change_role(
-        ctx.container, membership, user_id, role=Role(body.role), expected_version=_if_match(ctx, body.version),
+        ctx.container, membership, user_id, role=Role(body.role), expected_version=expected_version(ctx, body.version),
         client_ip=ctx.client_ip,
     )
-    return _tagged(updated)
+    return tagged(updated)
 
 
 @route(bp, GROUP + "/members/{user_id}", "DELETE", status=204, tags=MEMBER_TAGS,
