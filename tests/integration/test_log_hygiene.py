@@ -2,15 +2,32 @@
 
 from __future__ import annotations
 
+import io
+import logging
+from collections.abc import Iterator
+
 import pyotp
 import pytest
 
+from chalicelib.observability import logger
 from tests.integration.conftest import Api
 
 PASSWORD = "correct horse battery staple"
 
 
-def test_v16_2_5_logs_hold_no_password_code_or_token(api: Api, capsys: pytest.CaptureFixture[str]) -> None:
+@pytest.fixture
+def log_output() -> Iterator[io.StringIO]:
+    """Every line the app logs during the test, formatted exactly as in production (powertools JSON)."""
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(logger().registered_formatter)
+    app_logger = logging.getLogger("sharemeter")
+    app_logger.addHandler(handler)
+    yield stream
+    app_logger.removeHandler(handler)
+
+
+def test_v16_2_5_logs_hold_no_password_code_or_token(api: Api, log_output: io.StringIO) -> None:
     secrets_seen: list[str] = [PASSWORD]
     api.post("/auth/register", {"email": "quiet@example.org", "password": PASSWORD, "name": "Q"})
     code = api.last_code("quiet@example.org", "verify-email")
@@ -26,8 +43,7 @@ def test_v16_2_5_logs_hold_no_password_code_or_token(api: Api, capsys: pytest.Ca
     secrets_seen += confirmed["recovery_codes"] + [confirmed["access_token"], confirmed["refresh_token"]]
     api.post("/auth/refresh", {"refresh_token": pair["refresh_token"]})  # reuse: revokes, and is logged
 
-    logged = capsys.readouterr()
-    output = logged.out + logged.err
+    output = log_output.getvalue()
     assert "login.failed" in output  # the logs were captured at all
     leaked = [s for s in secrets_seen if s in output]
     assert leaked == []
