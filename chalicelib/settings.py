@@ -69,6 +69,7 @@ class Settings:
     aws_region: str | None = None
     aws_endpoint_url: str | None = None
     ses_sender: str | None = None
+    ses_configuration_set: str | None = None
     sms_via_sns: bool = False
     # http
     max_body_bytes: int = 64 * 1024
@@ -121,6 +122,7 @@ class Settings:
             aws_region=env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION"),
             aws_endpoint_url=env.get("AWS_ENDPOINT_URL"),
             ses_sender=env.get("SES_SENDER"),
+            ses_configuration_set=env.get("SES_CONFIGURATION_SET") or None,
             sms_via_sns=_flag(env.get("SMS_VIA_SNS")),
             max_body_bytes=int(env.get("MAX_BODY_BYTES", cls.max_body_bytes)),
             cors_allow_origin=env.get("CORS_ALLOW_ORIGIN", cls.cors_allow_origin),

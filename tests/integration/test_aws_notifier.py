@@ -38,6 +38,21 @@ def test_email_goes_through_ses_from_the_configured_sender(aws_env: str) -> None
     assert sent["SentLast24Hours"] == 1
 
 
+def test_email_is_tagged_with_the_configuration_set_for_delivery_events(aws_env: str) -> None:
+    ses = boto3.client("sesv2", region_name=REGION, endpoint_url=aws_env)
+    ses.create_email_identity(EmailIdentity=SENDER)
+    ses.create_configuration_set(ConfigurationSetName="sharemeter-delivery")
+    settings = replace(Settings(), aws_region=REGION, aws_endpoint_url=aws_env, ses_sender=SENDER,
+                       ses_configuration_set="sharemeter-delivery")
+    notifier = AwsNotifier(settings)
+    sent: list[dict[str, object]] = []  # what the real SDK put on the wire (moto accepts but does not keep it)
+    notifier._ses.meta.events.register(
+        "before-parameter-build.sesv2.SendEmail", lambda params, **_: sent.append(dict(params))
+    )
+    assert notifier.send(Message("email", "ann@example.org", "Hi", "Body", "verify-email"))
+    assert [p.get("ConfigurationSetName") for p in sent] == ["sharemeter-delivery"]
+
+
 def test_sms_goes_through_sns_as_transactional(aws_env: str) -> None:
     message = Message("sms", "+4915112345678", "", "Your code is 123456", "verify-phone")
     assert _notifier(aws_env).send(message)

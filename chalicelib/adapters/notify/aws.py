@@ -49,7 +49,13 @@ class AwsNotifier:
         raise DeliveryFailed(f"no provider configured for {message.channel}")
 
     def _send_email(self, message: Message) -> str:
+        tracking = (
+            {"ConfigurationSetName": self._settings.ses_configuration_set}  # delivery events go to its SNS destination
+            if self._settings.ses_configuration_set
+            else {}
+        )
         reply = self._ses.send_email(
+            **tracking,
             FromEmailAddress=self._settings.ses_sender,
             Destination={"ToAddresses": [message.recipient]},
             Content={
