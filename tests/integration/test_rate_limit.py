@@ -49,7 +49,7 @@ def test_retry_after_is_the_time_until_the_next_slot(limiter: RateLimiter) -> No
 
 
 def test_retry_after_is_at_least_one_second(limiter: RateLimiter) -> None:
-    limit = Limit(count=10, period_seconds=10)  # one slot a second: the 11 checks finish well inside it even on a busy CI
+    limit = Limit(count=10, period_seconds=10)  # a slot a second: 11 checks finish well inside it, even on a busy CI
     refused = checks(limiter, "k", limit, 11)[-1]
     assert not refused.allowed
     assert refused.retry_after_seconds == 1
