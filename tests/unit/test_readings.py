@@ -190,12 +190,10 @@ def test_batch_reports_an_error_per_bad_row_and_verdicts_for_the_rest() -> None:
     assert not isinstance(first, Exception) and first.consumption == 100
 
 
-def test_batch_of_ten_thousand_rows_is_fast() -> None:
-    import time
-
+def test_batch_of_ten_thousand_rows_is_assessed_in_full() -> None:
+    """Its speed is measured by ``bench.bench_readings`` (10,000-row import), never by a timed unit test."""
     meter = Meter("m", installed_at=T0)
     batch = [Reading(T0 + timedelta(hours=n), Fraction(n * 2)) for n in range(10_000)]
-    started = time.perf_counter()
     verdicts = assess_batch(meter, [], batch, now=NOW + timedelta(days=400))
-    assert time.perf_counter() - started < 2.0
+    assert len(verdicts) == 10_000
     assert not any(isinstance(v, Exception) for v in verdicts)
