@@ -400,22 +400,45 @@ def consumption_between(
 
     ``fallback_rate`` (daily, e.g. the replaced meter's) is used for estimates while this meter has too short a history.
     """
+    [periods] = consumption_by_holder(meter, readings, boundaries, (), fallback_rate=fallback_rate)
+    return periods
+
+
+def consumption_by_holder(
+    meter: Meter,
+    readings: Iterable[Reading],
+    boundaries: Sequence[datetime],
+    cuts: Sequence[datetime],
+    *,
+    fallback_rate: Fraction | None = None,
+) -> list[list[PeriodConsumption]]:
+    """Consumption in each period, split at ``cuts``: one list of periods per holder of the meter.
+
+    ``cuts`` are the ascending instants at which the meter changed hands (a tenant change, each with its interim
+    reading). Holder 0 has the meter until ``cuts[0]``, holder i from ``cuts[i-1]`` to ``cuts[i]``, the last holder from
+    the last cut on. The split takes the cumulative consumption at the cut (the interim reading's value when a reading
+    lies on it), so the holders' parts of a period add up to the meter's consumption in that period.
+    """
     points = cumulative(meter, readings)
     rate = average_daily_rate(points)
     if rate is None:
         rate = fallback_rate
-    periods = []
-    for start, end in itertools.pairwise(boundaries):
-        low = max(start, meter.installed_at)
-        high = end if meter.removed_at is None else min(end, meter.removed_at)
-        if high <= low:
-            periods.append(PeriodConsumption(start, end, Fraction(0), False))
-            continue
-        low_total, low_basis = total_at(points, low, rate)
-        high_total, high_basis = total_at(points, high, rate)
-        is_estimated = Basis.ESTIMATED in (low_basis, high_basis)
-        periods.append(PeriodConsumption(start, end, max(high_total - low_total, Fraction(0)), is_estimated))
-    return periods
+    edges: list[datetime | None] = [None, *cuts, None]
+    result = []
+    for since, until in itertools.pairwise(edges):
+        periods = []
+        for start, end in itertools.pairwise(boundaries):
+            low = max(start, meter.installed_at, since or start)
+            high = min(end, meter.removed_at or end, until or end)
+            if high <= low:
+                periods.append(PeriodConsumption(start, end, Fraction(0), False))
+                continue
+            low_total, low_basis = total_at(points, low, rate)
+            high_total, high_basis = total_at(points, high, rate)
+            is_estimated = Basis.ESTIMATED in (low_basis, high_basis)
+            periods.append(PeriodConsumption(start, end, max(high_total - low_total, Fraction(0)), is_estimated))
+        result.append(periods)
+    return result
 
 
 def common_consumption(main: Fraction, sub_meters: Iterable[Fraction]) -> Fraction:

@@ -8,6 +8,8 @@ from chalice.app import Blueprint
 
 from chalicelib.http import PayloadTooLarge, Reply, RequestContext, UnsupportedMediaType, route
 from chalicelib.schemas.meters import (
+    AssignmentCreate,
+    AssignmentResult,
     ConsumptionChart,
     ConsumptionQuery,
     ImportResult,
@@ -21,7 +23,7 @@ from chalicelib.schemas.meters import (
     ReadingHistoryQuery,
     ReadingPage,
 )
-from chalicelib.services import consumption, meters, reading_import, readings
+from chalicelib.services import consumption, meter_assignments, meters, reading_import, readings
 from chalicelib.services.access import Membership, authorize
 
 bp = Blueprint(__name__)
@@ -56,6 +58,17 @@ def update_meter(ctx: RequestContext, body: MeterUpdate, group_id: str, meter_id
     member = _member(ctx, group_id, "meter.manage")
     return meters.update(ctx.container, group_id=group_id, meter_id=meter_id, actor_id=member.user_id, request=body,
                          client_ip=ctx.client_ip)
+
+
+@route(bp, "/groups/{group_id}/meters/{meter_id}/assignments", "POST", body=AssignmentCreate,
+       response=AssignmentResult, status=201, tags=TAGS,
+       summary="Tenant change: hand a sub-meter to another participant at an instant, with the interim reading",
+       errors=(400, 401, 403, 404, 409))
+def reassign_meter(ctx: RequestContext, body: AssignmentCreate, group_id: str, meter_id: str) -> dict[str, Any]:
+    member = _member(ctx, group_id, "meter.manage")
+    return meter_assignments.reassign(ctx.container, member, meter_id=meter_id, participant_id=body.participant_id,
+                                      at=body.at, reading_value=body.reading_value, note=body.note,
+                                      client_ip=ctx.client_ip)
 
 
 @route(bp, "/groups/{group_id}/meters/{meter_id}", "DELETE", status=204, tags=TAGS,

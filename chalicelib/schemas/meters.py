@@ -56,6 +56,25 @@ class MeterUpdate(StrictModel):
     version: int | None = Field(default=None, ge=1)
 
 
+class AssignmentCreate(StrictModel):
+    """A tenant change: the sub-meter passes to ``participant_id`` (``null``: nobody) at ``at``, read then."""
+
+    participant_id: ObjectId | None = Field(description="user id of the new holder; null when the flat stands empty")
+    at: AwareDatetime = Field(description="the instant of the change; the interim reading is taken then")
+    reading_value: DecimalString = Field(description="the interim reading: the register value at ``at``")
+    note: Note | None = None
+
+
+class Assignment(BaseModel):
+    at: str
+    previous_participant_id: str | None
+    participant_id: str | None
+    reading_id: str
+    reading_value: str
+    by: str
+    recorded_at: str
+
+
 class Meter(BaseModel):
     id: str
     group_id: str
@@ -71,6 +90,7 @@ class Meter(BaseModel):
     replaces: str | None
     replaced_by: str | None
     last_reading_at: str | None
+    assignments: list[Assignment] = Field(default_factory=list, description="tenant changes, oldest first")
     created_at: str
     version: int
 
@@ -117,6 +137,11 @@ class Reading(BaseModel):
     submitted_at: str
     corrections: list[Correction]
     version: int
+
+
+class AssignmentResult(BaseModel):
+    meter: Meter
+    reading: Reading
 
 
 class ReadingPage(BaseModel):

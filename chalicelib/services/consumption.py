@@ -5,7 +5,9 @@ interpolated linearly, boundaries beyond the readings are estimated at the meter
 predecessor's when the meter is new) and marked ``is_estimated``. Nothing estimated is stored, so a real reading
 replaces an estimate the moment it is recorded. Participants are the users meters are assigned to; a participant's
 consumption is the sum of their sub-meters (a replaced meter and its successor both count, each in its own service
-span). The main meters' sum minus the sub-meters' sum is ``common`` (unmetered) consumption.
+span). A meter that changed hands (``services.meter_assignments``: a tenant change with an interim reading) counts
+for each holder from one change to the next, split at the interim reading, not by time: one ``MeterUsage`` per
+holder. The main meters' sum minus the sub-meters' sum is ``common`` (unmetered) consumption.
 
 Cost: one page of meters, then one history read per meter; no per-reading round trips.
 """
@@ -22,7 +24,13 @@ from zoneinfo import ZoneInfo
 
 from chalicelib.domain.errors import ValidationFailed
 from chalicelib.domain.money import format_decimal
-from chalicelib.domain.readings import MeterKind, PeriodConsumption, average_daily_rate, consumption_between, cumulative
+from chalicelib.domain.readings import (
+    MeterKind,
+    PeriodConsumption,
+    average_daily_rate,
+    consumption_by_holder,
+    cumulative,
+)
 from chalicelib.domain.timezones import is_time_zone
 from chalicelib.services import meters as meter_service
 from chalicelib.services import readings as reading_service
@@ -42,9 +50,11 @@ class MeterUsage:
     meter_id: str
     serial: str
     kind: MeterKind
-    participant_id: str | None  # the assigned user's id
+    participant_id: str | None  # the assigned user's id (the holder over ``since``..``until``)
     unit: str
     periods: tuple[PeriodConsumption, ...]
+    since: datetime | None = None  # the tenant change from which this holder had the meter (None: from the start)
+    until: datetime | None = None  # the tenant change at which they handed it over (None: still theirs)
 
     @property
     def quantity(self) -> Fraction:
@@ -119,9 +129,14 @@ def usage(container: Container, *, group_id: str, boundaries: Sequence[datetime]
         meter = meter_service.to_domain(document)
         predecessor = document.get("replaces")
         fallback = rates.get(predecessor) if predecessor else None
-        periods = consumption_between(meter, histories[document["_id"]], boundaries, fallback_rate=fallback)
-        result.append(MeterUsage(document["_id"], document["serial"], MeterKind(document["kind"]),
-                                 document.get("participant_id"), document["unit"], tuple(periods)))
+        handovers = document.get("assignments") or []
+        cuts = [meter_service.parse_iso(h["at"]) for h in handovers]
+        holders = [*(h["previous_participant_id"] for h in handovers), document.get("participant_id")]
+        spans = consumption_by_holder(meter, histories[document["_id"]], boundaries, cuts, fallback_rate=fallback)
+        edges: list[datetime | None] = [None, *cuts, None]
+        for index, periods in enumerate(spans):
+            result.append(MeterUsage(document["_id"], document["serial"], MeterKind(document["kind"]), holders[index],
+                                     document["unit"], tuple(periods), since=edges[index], until=edges[index + 1]))
     return GroupUsage(tuple(boundaries), tuple(result))
 
 

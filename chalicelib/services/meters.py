@@ -84,6 +84,7 @@ def view(document: Document) -> dict[str, Any]:
         "replaces": document.get("replaces"),
         "replaced_by": document.get("replaced_by"),
         "last_reading_at": document.get("last_reading_at"),
+        "assignments": document.get("assignments") or [],
         "created_at": document["created_at"],
         "version": document["version"],
     }
