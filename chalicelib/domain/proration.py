@@ -7,6 +7,9 @@ tenant who moves out on 2026-03-14 and a successor who moves in on 2026-03-15 to
 German heating cost statements use for a tenant change under § 9b HeizkostenV (the "Gradtagszahlen" table of VDI 2067
 practice): a January day weighs far more than a July day. Inside a month the month's share is spread evenly over its
 days, so a stay of 14 of March's 31 days counts 130 x 14 / 31 per mille.
+
+``local_stays`` turns a membership's history (the instants someone joined and left a group) into such stays: local
+dates in the group's time zone, the move-out day belonging to whoever moves in.
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ import calendar
 import itertools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, timedelta, tzinfo
 from enum import StrEnum
 from fractions import Fraction
 from types import MappingProxyType
@@ -103,3 +106,29 @@ def presence(stays: Sequence[Span], proration: Proration) -> Fraction:
     if proration is Proration.DAYS:
         return Fraction(sum(stay.days for stay in stays))
     return sum((degree_days(stay) for stay in stays), Fraction(0))
+
+
+def local_stays(
+    intervals: Sequence[tuple[datetime, datetime | None]], zone: tzinfo, period: Span
+) -> tuple[Span, ...]:
+    """The inclusive stays inside ``period`` of membership intervals ``[joined, left)`` (aware instants, ``left``
+    None while still a member), as local dates in ``zone``.
+
+    A stay starts on the local day of joining and ends on the day before the local day of leaving: the move-out day
+    belongs to whoever moves in (a tenant who hands over the keys on 15 March is present through 14 March), so a
+    handover never counts one day for both. Joining and leaving on the same day is no stay. Touching or overlapping
+    stays are merged, so leaving and re-joining at one instant changes nothing.
+    """
+    clipped: list[Span] = []
+    for joined, left in intervals:
+        first = max(joined.astimezone(zone).date(), period.start)
+        last = period.end if left is None else min(left.astimezone(zone).date() - timedelta(days=1), period.end)
+        if first <= last:
+            clipped.append(Span(first, last))
+    merged: list[Span] = []
+    for stay in sorted(clipped, key=lambda s: s.start):
+        if merged and stay.start <= merged[-1].end + timedelta(days=1):
+            merged[-1] = Span(merged[-1].start, max(merged[-1].end, stay.end))
+        else:
+            merged.append(stay)
+    return tuple(merged)

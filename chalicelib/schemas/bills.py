@@ -42,6 +42,10 @@ class _BillFields(LineRuleIn):
         default=None, max_length=MAX_PARTICIPANTS,
         description="explicit participants (preview shape); default: the group's members as of the period",
     )
+    presence: dict[Name, Annotated[list[SpanIn], Field(max_length=50)]] | None = Field(
+        default=None, max_length=MAX_PARTICIPANTS,
+        description="stays by participant (user id), overriding the membership history; [] = present no day",
+    )
     consumption: Consumption | None = Field(
         default=None, max_length=MAX_PARTICIPANTS,
         description="units by participant (user id), overriding the meter readings of the period",

@@ -1,9 +1,11 @@
 """Who may do what in a group: one membership read per request, checked against the policy table.
 
 A membership is one document, ``_id = f"{group_id}:{user_id}"``, holding the role, the participant's allocation weights
-and sub-meter link. ``authorize`` reads it on every request (no cache), so a role change applies from the next request.
-Outsiders, former members and members of a deleted group all get the same ``NotFound`` (no existence leak); a member
-whose role lacks the action gets ``Forbidden``. Both failures go to the security log.
+and sub-meter link, and its history: ``stays``, every ``{joined_at, left_at}`` of this person in the group, oldest first
+(see ``membership_stays``). Leaving or being removed keeps the document (status ``removed``, ``left_at``) so later bills
+still know who was present when. ``authorize`` reads it on every request (no cache), so a role change applies from the
+next request. Outsiders, former members and members of a deleted group all get the same ``NotFound`` (no existence
+leak); a member whose role lacks the action gets ``Forbidden``. Both failures go to the security log.
 """
 
 from __future__ import annotations
@@ -61,6 +63,25 @@ def membership_id(group_id: str, user_id: str) -> str:
 
 def memberships(container: Container) -> Collection:
     return container.store.collection(MEMBERSHIPS)
+
+
+def membership_stays(document: Document) -> list[dict[str, str | None]]:
+    """Every stay of the member in the group, oldest first: ``{"joined_at", "left_at"}`` (``left_at`` None if active).
+
+    Invariant, kept inside the one membership document because every join, leave and removal rewrites ``status``,
+    ``joined_at``, ``left_at`` and ``stays`` together in one conditional write: the stays are ordered and do not
+    overlap, only the last may be open, it is open exactly when the status is active, and its ``joined_at`` is the
+    document's. Documents written before stays were recorded have none: an active one stayed since ``joined_at``;
+    a removed one without ``left_at`` has no known stay (its leaving date was never recorded).
+    """
+    stays = document.get("stays")
+    if stays is not None:
+        return [{"joined_at": s["joined_at"], "left_at": s.get("left_at")} for s in stays]
+    if document.get("status") == ACTIVE:
+        return [{"joined_at": document["joined_at"], "left_at": None}]
+    if document.get("left_at"):
+        return [{"joined_at": document["joined_at"], "left_at": document["left_at"]}]
+    return []
 
 
 def to_membership(document: Document) -> Membership:

@@ -10,9 +10,10 @@ sends it back to draft) -> ``issued`` (allocation computed once and stored; neve
 its audit intent (``audit.insert_with`` / ``update_with``), so a state change is never without its audit entry.
 
 Inputs are resolved when the draft is written: the group's currency and default allocation key, its members (owners,
-admins and members; viewers only watch) with their weights, presence from the date they joined (in the group's time
-zone), and consumption from the meter readings of the period (``services.consumption``; estimated values are marked).
-A request may instead give participants and/or consumption explicitly.
+admins and members; viewers only watch) with their weights, presence from their membership history (the days between
+joining and leaving, in the group's time zone; former members too), and consumption from the meter readings of the
+period (``services.consumption``: a meter that changed hands counts for each holder up to or from the interim reading;
+estimated values are marked). A request may instead give participants, presence and/or consumption explicitly.
 
 Issuing counts the bill in the group's ``unpaid_bills`` (before the write, see ``groups.adjust_unpaid_bills``) so the
 group cannot be deleted while it is unpaid; ``refresh_settled`` uncounts it once every share is paid.
@@ -31,11 +32,12 @@ from pydantic import ValidationError
 from chalicelib.domain.errors import Conflict, DomainError, NotFound, ValidationFailed, VersionConflict
 from chalicelib.domain.ledger import UTILITY, ShareState, ShareStatus
 from chalicelib.domain.money import format_amount, format_decimal, parse_amount
+from chalicelib.domain.proration import Span, local_stays
 from chalicelib.domain.timestamps import utc_iso
 from chalicelib.observability import record_event
 from chalicelib.schemas.splits import SplitPreviewRequest
 from chalicelib.services import audit, consumption, groups
-from chalicelib.services.access import ACTIVE, Membership, memberships
+from chalicelib.services.access import Membership, membership_stays, memberships
 from chalicelib.services.ledger import ISSUED, Ledger, bills, load, now_iso
 from chalicelib.services.splits import preview_split
 
@@ -86,44 +88,57 @@ def uses_consumption(inputs: Mapping[str, Any]) -> bool:
     return "consumption" in methods
 
 
-def _local_day(stamp: str, zone: ZoneInfo) -> date:
-    return datetime.fromisoformat(stamp.replace("Z", "+00:00")).astimezone(zone).date()
+def _instant(stamp: str) -> datetime:
+    return datetime.fromisoformat(stamp.replace("Z", "+00:00"))
 
 
-def _member_participants(container: Container, group: Document, period: Mapping[str, str]) -> list[dict[str, Any]]:
-    """The group's paying members with their weights and, for those who moved in during the period, their stay.
+def _stays_view(stays: tuple[Span, ...]) -> list[dict[str, str]]:
+    return [{"from": stay.start.isoformat(), "to": stay.end.isoformat()} for stay in stays]
 
-    Joining a group on the day it was created makes a founding member, present in any period (a group is often set
-    up after the fact); joining later is a move-in on that local day, and a member who joined after the period is not
-    part of it. Members who left are not included (memberships keep no leaving date yet): give participants then.
+
+def _member_participants(
+    container: Container, group: Document, period: Mapping[str, str], presence: Mapping[str, list[Mapping[str, str]]]
+) -> list[dict[str, Any]]:
+    """The group's paying members present in the period, with their weights and their stays.
+
+    Each member's stays come from the membership's history (``access.membership_stays``: every join and leave,
+    including members who have left or were removed since), as local dates in the group's time zone
+    (``proration.local_stays``: from the day they joined through the day before they left). A member present on no
+    day of the period is not part of the bill; one present for all of it carries no ``present``. ``presence`` (user id
+    -> stays) replaces the history of those members, former ones included; an empty list keeps them on the bill with
+    no day present (they pay their consumption only).
     """
-    start, end = date.fromisoformat(period["from"]), date.fromisoformat(period["to"])
+    span = Span(date.fromisoformat(period["from"]), date.fromisoformat(period["to"]))
     zone = _zone(group)
-    founded = _local_day(group["created_at"], zone)
     found: list[dict[str, Any]] = []
+    given = set(presence)
     cursor = None
-    while True:
-        page = memberships(container).find_page(
-            {"group_id": group["_id"], "status": ACTIVE}, order_by="_id", limit=500, cursor=cursor
-        )
+    while True:  # every membership of the group, active or not: one index, pages of 500
+        page = memberships(container).find_page({"group_id": group["_id"]}, order_by="_id", limit=500, cursor=cursor)
         for member in page.items:
+            who = member["user_id"]
             if member["role"] not in PAYING_ROLES:
                 continue
-            joined = _local_day(member["joined_at"], zone)
-            if joined <= founded:
-                joined = start  # a founding member: present for any period
-            if joined > end:
-                continue
-            entry: dict[str, Any] = {
-                "id": member["user_id"],
-                "weights": {k: v for k, v in (member.get("weights") or {}).items() if v is not None},
-            }
-            if joined > start:
-                entry["present"] = [{"from": joined.isoformat(), "to": end.isoformat()}]
+            if who in presence:
+                given.discard(who)
+                entry: dict[str, Any] = {"id": who, "present": [dict(stay) for stay in presence[who]]}
+            else:
+                intervals = [(_instant(str(s["joined_at"])), _instant(s["left_at"]) if s["left_at"] else None)
+                             for s in membership_stays(member)]
+                stays = local_stays(intervals, zone, span)
+                if not stays:
+                    continue
+                entry = {"id": who} if stays == (span,) else {"id": who, "present": _stays_view(stays)}
+            entry["weights"] = {k: v for k, v in (member.get("weights") or {}).items() if v is not None}
             found.append(entry)
         if page.next_cursor is None:
-            return sorted(found, key=lambda p: str(p["id"]))
+            break
         cursor = page.next_cursor
+    if given:
+        who = sorted(given)[0]
+        raise ValidationFailed("not a paying member (owner, admin, member) of this group, now or before",
+                               field=f"presence.{who}")
+    return sorted(found, key=lambda p: str(p["id"]))
 
 
 def period_bounds(group: Document, period: Mapping[str, str]) -> tuple[datetime, datetime]:
@@ -155,7 +170,14 @@ def resolve(container: Container, group: Document, request: Mapping[str, Any]) -
     inputs["currency"] = group["currency"]
     inputs["period"] = period
     explicit = request.get("participants")
-    participants = [dict(p) for p in explicit] if explicit else _member_participants(container, group, period)
+    presence: Mapping[str, list[Mapping[str, str]]] = request.get("presence") or {}
+    if explicit:
+        participants = [dict(p) for p in explicit]
+        for participant in participants:
+            if participant["id"] in presence:
+                participant["present"] = [dict(stay) for stay in presence[participant["id"]]]
+    else:
+        participants = _member_participants(container, group, period, presence)
     if not participants:
         raise ValidationFailed("the group has no paying members in this period; give participants",
                                field="participants")

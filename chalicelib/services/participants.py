@@ -25,7 +25,7 @@ from chalicelib.domain.policy import Role, may_change_role
 from chalicelib.domain.timestamps import utc_iso
 from chalicelib.observability import record_event
 from chalicelib.services import audit, groups
-from chalicelib.services.access import ACTIVE, Membership, membership_id, memberships
+from chalicelib.services.access import ACTIVE, Membership, membership_id, membership_stays, memberships
 from chalicelib.services.messages import compose
 from chalicelib.services.users import get_user, normalize_email, users
 
@@ -184,12 +184,18 @@ def leave(container: Container, membership: Membership, *, client_ip: str) -> No
 def _close(container: Container, actor: Membership, member: Document, *, action: str, client_ip: str) -> None:
     if member["role"] == Role.OWNER.value:
         groups.change_owners(container, actor.group_id, remove=member["user_id"])
+    left_at = utc_iso(container.clock())
+    stays = membership_stays(member)
+    if stays and stays[-1]["left_at"] is None:
+        stays[-1] = {**stays[-1], "left_at": left_at}
     pending = audit.intent(
         container, group_id=actor.group_id, actor_id=actor.user_id, action=action,
         target=f"member:{member['user_id']}", before={"role": member["role"], "status": ACTIVE},
-        after={"status": REMOVED}, client_ip=client_ip,
+        after={"status": REMOVED, "left_at": left_at}, client_ip=client_ip,
     )
-    audit.update_with(container, memberships(container), member, {"status": REMOVED}, pending)
+    # status, left_at and the closed stay in one write: the membership's history never disagrees with its status
+    changes = {"status": REMOVED, "left_at": left_at, "stays": stays}
+    audit.update_with(container, memberships(container), member, changes, pending)
 
 
 # -- invitations -------------------------------------------------------------------------------------------------------
@@ -289,10 +295,13 @@ def accept(container: Container, *, user_id: str, token: str, client_ip: str) ->
             raise AlreadyMember("you are already a member of this group")
         # else: an earlier accept of this invitation stopped before marking it used; finish it below
     else:
+        now = utc_iso(container.clock())
+        earlier = membership_stays(existing) if existing is not None else []
         joined: Document = {
             "group_id": group_id, "user_id": user_id, "role": invitation["role"], "status": ACTIVE,
             "weights": invitation.get("weights") or {}, "sub_meter_id": None,
-            "joined_at": utc_iso(container.clock()), "invitation_id": invitation["_id"],
+            "joined_at": now, "left_at": None, "invitation_id": invitation["_id"],
+            "stays": [*earlier, {"joined_at": now, "left_at": None}],  # re-joining adds a stay, in the same write
         }
         pending = audit.intent(
             container, group_id=group_id, actor_id=user_id, action="member.join", target=f"member:{user_id}",

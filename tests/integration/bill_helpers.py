@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from tests.integration.conftest import Api, Response
-from tests.integration.group_helpers import Cast, Person
+from tests.integration.group_helpers import Cast, Person, cast
 
 PASSWORD = "correct horse battery staple"
 
@@ -23,6 +23,27 @@ def relogin(api: Api, who: Person) -> Person:
     assert login.status == 200, login.json
     who.token = str(login.json["access_token"])
     return who
+
+
+def upcoming_period() -> dict[str, str]:
+    """The next calendar month: a group made now has its members present for all of it (they joined before)."""
+    today = datetime.now(UTC).date()
+    first = date(today.year + today.month // 12, today.month % 12 + 1, 1)
+    last = date(first.year + first.month // 12, first.month % 12 + 1, 1).toordinal() - 1
+    return {"from": first.isoformat(), "to": date.fromordinal(last).isoformat()}
+
+
+def cast_since(api: Api, founded: datetime, now: datetime) -> Cast:
+    """A group whose members all joined at ``founded``; then the clock moves to ``now`` and everyone signs in again.
+
+    Bills take presence from the day each member joined, so a group billed for a past period must exist before it.
+    """
+    freeze(api, founded)
+    group = cast(api)
+    freeze(api, now)
+    for who in group.people.values():
+        relogin(api, who)
+    return group
 
 
 def draft(api: Api, group_id: str, token: str | None, body: dict[str, Any]) -> Response:

@@ -8,11 +8,11 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from tests.integration.bill_helpers import draft, freeze, issued, relogin
+from tests.integration.bill_helpers import draft, freeze, issued, relogin, upcoming_period
 from tests.integration.conftest import Api
 from tests.integration.group_helpers import Cast, add_member, cast, create_group, person
 
-PERIOD = {"from": "2026-10-01", "to": "2026-10-31"}
+PERIOD = upcoming_period()  # the members of a group made now are present for all of it
 EQUAL_100 = {"period": PERIOD, "total": "100.00", "method": "equal"}
 
 

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 
 from chalicelib.jobs import bill_drafts
-from tests.integration.bill_helpers import freeze, issued, relogin
+from tests.integration.bill_helpers import cast_since, freeze, issued, relogin
 from tests.integration.conftest import Api
 from tests.integration.group_helpers import Cast, cast
 
@@ -103,8 +103,7 @@ def test_invoice_group_gets_last_periods_lines_waiting_for_amounts(api: Api) -> 
 
 
 def test_drafted_bill_takes_consumption_from_the_periods_readings(api: Api) -> None:
-    freeze(api, datetime(2027, 9, 30, 22, 0, 30, tzinfo=UTC))
-    group = cast(api)
+    group = cast_since(api, datetime(2027, 8, 20, 10, tzinfo=UTC), datetime(2027, 9, 30, 22, 0, 30, tzinfo=UTC))
     meters = _meters(api, group)
     _read(api, group, meters["owner"], "60", SEPTEMBER_ENDS)
     _read(api, group, meters["admin"], "30", SEPTEMBER_ENDS)

@@ -6,9 +6,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from tests.integration.bill_helpers import balances, freeze, issued, pay, relogin
+from tests.integration.bill_helpers import balances, cast_since, freeze, issued, pay, relogin
 from tests.integration.conftest import Api
-from tests.integration.group_helpers import Cast, cast
+from tests.integration.group_helpers import Cast
 
 PERIOD = {"from": "2027-10-01", "to": "2027-10-31"}
 NINETY = {"period": PERIOD, "total": "90.00", "method": "equal"}
@@ -16,8 +16,7 @@ NINETY = {"period": PERIOD, "total": "90.00", "method": "equal"}
 
 @pytest.fixture
 def group(api: Api) -> Cast:
-    freeze(api, datetime(2027, 11, 2, 10, tzinfo=UTC))
-    return cast(api)
+    return cast_since(api, datetime(2027, 9, 20, 10, tzinfo=UTC), datetime(2027, 11, 2, 10, tzinfo=UTC))
 
 
 def _ids(group: Cast) -> tuple[str, str, str]:

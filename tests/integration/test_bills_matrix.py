@@ -11,12 +11,12 @@ from typing import Any
 
 import pytest
 
-from tests.integration.bill_helpers import draft, issued, pay
+from tests.integration.bill_helpers import draft, issued, pay, upcoming_period
 from tests.integration.conftest import Api, Response
 from tests.integration.group_helpers import ROLES, Cast, cast, person
 
 CALLERS = (*ROLES, "outsider", "anonymous")
-BODY = {"period": {"from": "2026-10-01", "to": "2026-10-31"}, "total": "90.00", "method": "equal"}
+BODY = {"period": upcoming_period(), "total": "90.00", "method": "equal"}
 TARIFF = {"billed_by": "tariff", "prices": {"kWh": [{"price": "0.30"}]}, "standing_charge": "5.00"}
 
 

@@ -5,9 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from chalicelib.jobs import payment_reminders
-from tests.integration.bill_helpers import freeze, issued, pay
+from tests.integration.bill_helpers import cast_since, issued, pay
 from tests.integration.conftest import Api
-from tests.integration.group_helpers import cast
 
 PERIOD = {"from": "2027-10-01", "to": "2027-10-31"}
 
@@ -17,8 +16,7 @@ def _sent(api: Api, email: str) -> list[str]:
 
 
 def test_reminders_go_to_debtors_once_per_kind_and_never_to_payers(api: Api) -> None:
-    freeze(api, datetime(2027, 11, 2, 10, tzinfo=UTC))
-    group = cast(api)
+    group = cast_since(api, datetime(2027, 9, 20, 10, tzinfo=UTC), datetime(2027, 11, 2, 10, tzinfo=UTC))
     owner, admin, member = (group.people[r] for r in ("owner", "admin", "member"))
     bill = issued(api, group, {"period": PERIOD, "total": "90.00", "method": "equal"})
     assert bill["due_on"] == "2027-11-16"  # Berlin, 14 days
@@ -51,8 +49,7 @@ def test_reminders_go_to_debtors_once_per_kind_and_never_to_payers(api: Api) -> 
 
 
 def test_a_run_that_loses_the_race_sends_nothing(api: Api) -> None:
-    freeze(api, datetime(2027, 11, 2, 10, tzinfo=UTC))
-    group = cast(api)
+    group = cast_since(api, datetime(2027, 9, 20, 10, tzinfo=UTC), datetime(2027, 11, 2, 10, tzinfo=UTC))
     issued(api, group, {"period": PERIOD, "total": "90.00", "method": "equal"})
     collection = payment_reminders.bills(api.container)
     stale = collection.find_page({"group_id": group.group_id, "state": "issued"}).items
