@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from chalicelib.adapters.jwt_codec import JwtCodec
     from chalicelib.adapters.notify.port import Notifier
     from chalicelib.adapters.password_hasher import PasswordHasher
+    from chalicelib.adapters.photos.port import PhotoStore
     from chalicelib.adapters.rate_limit import Lockout, RateLimiter
     from chalicelib.adapters.store.port import DocumentStore
 
@@ -102,6 +103,22 @@ class Container:
         from chalicelib.adapters.notify.aws import AwsNotifier
 
         return AwsNotifier(self.settings)
+
+    @cached_property
+    def photos(self) -> PhotoStore:
+        if self.settings.photo_bucket is not None:
+            from chalicelib.adapters.photos.s3 import S3PhotoStore
+
+            return S3PhotoStore(self.settings.photo_bucket, clock=self.clock, region=self.settings.aws_region,
+                                endpoint_url=self.settings.aws_endpoint_url)
+        if not self.settings.is_local:
+            from chalicelib.adapters.photos.port import PhotoStorageUnavailable
+
+            raise PhotoStorageUnavailable("PHOTO_BUCKET is not configured on this stage")
+        from chalicelib.adapters.photos.local import LocalPhotoStore
+
+        return LocalPhotoStore(self.settings.data_dir / "photos", base_url=self.settings.public_base_url,
+                               secret=self.settings.code_pepper.bytes(), clock=self.clock)
 
 
 _process_container: list[Container] = []

@@ -338,6 +338,8 @@ def _success(result: Any, status: int, correlation_id: str) -> Response:
     headers.update(reply.headers)
     if reply.body is None:
         return Response(body="", status_code=reply.status, headers=headers)
+    if isinstance(reply.body, bytes):  # a file (local dev routes); the view sets its Content-Type
+        return Response(body=reply.body, status_code=reply.status, headers=headers)
     payload = reply.body.model_dump(mode="json") if isinstance(reply.body, BaseModel) else reply.body
     headers.setdefault("Content-Type", "application/json")
     return Response(body=json.dumps(payload), status_code=reply.status, headers=headers)

@@ -17,13 +17,26 @@ from chalicelib.schemas.meters import (
     MeterCreate,
     MeterList,
     MeterUpdate,
+    PhotoDownload,
+    PhotoUpload,
+    PhotoUploadRequest,
     Reading,
     ReadingCorrectionRequest,
     ReadingCreate,
     ReadingHistoryQuery,
     ReadingPage,
+    ReviewDecision,
+    ReviewQueueQuery,
 )
-from chalicelib.services import consumption, meter_assignments, meters, reading_import, readings
+from chalicelib.services import (
+    consumption,
+    meter_assignments,
+    meters,
+    reading_import,
+    reading_photos,
+    reading_reviews,
+    readings,
+)
 from chalicelib.services.access import Membership, authorize
 
 bp = Blueprint(__name__)
@@ -112,6 +125,45 @@ def correct_reading(
     member = _member(ctx, group_id, "reading.correct")
     return readings.correct(ctx.container, member, meter_id=meter_id, reading_id=reading_id, value=body.value,
                             reason=body.reason, expected_version=body.version, client_ip=ctx.client_ip)
+
+
+@route(bp, "/groups/{group_id}/meters/{meter_id}/readings/{reading_id}/photo", "POST", body=PhotoUploadRequest,
+       response=PhotoUpload, status=201, tags=TAGS,
+       summary="A short-lived link to upload the reading's photo straight to storage (size- and type-limited)",
+       errors=(400, 401, 403, 404, 409, 503))
+def request_photo_upload(
+    ctx: RequestContext, body: PhotoUploadRequest, group_id: str, meter_id: str, reading_id: str
+) -> dict[str, Any]:
+    member = _member(ctx, group_id, "reading.create")
+    return reading_photos.request_upload(ctx.container, member, meter_id=meter_id, reading_id=reading_id,
+                                         content_type=body.content_type)
+
+
+@route(bp, "/groups/{group_id}/meters/{meter_id}/readings/{reading_id}/photo", "GET", response=PhotoDownload,
+       tags=TAGS, summary="A short-lived link to download the reading's photo", errors=(401, 404, 503))
+def photo_download(ctx: RequestContext, group_id: str, meter_id: str, reading_id: str) -> dict[str, Any]:
+    _member(ctx, group_id, "reading.read")
+    return reading_photos.download(ctx.container, group_id=group_id, meter_id=meter_id, reading_id=reading_id)
+
+
+@route(bp, "/groups/{group_id}/readings/review", "GET", query=ReviewQueueQuery, response=ReadingPage, tags=TAGS,
+       summary="Readings flagged as implausible and awaiting review (admins), oldest first, in cursor pages",
+       errors=(400, 401, 403, 404))
+def review_queue(ctx: RequestContext, query: ReviewQueueQuery, group_id: str) -> dict[str, Any]:
+    _member(ctx, group_id, "reading.correct")
+    return reading_reviews.queue(ctx.container, group_id=group_id, cursor=query.cursor, limit=query.limit)
+
+
+@route(bp, "/groups/{group_id}/meters/{meter_id}/readings/{reading_id}/review", "POST", body=ReviewDecision,
+       response=Reading, tags=TAGS,
+       summary="Accept or reject a flagged reading (admins; a rejected one is kept but not counted; audited)",
+       errors=(400, 401, 403, 404, 409))
+def review_reading(
+    ctx: RequestContext, body: ReviewDecision, group_id: str, meter_id: str, reading_id: str
+) -> dict[str, Any]:
+    member = _member(ctx, group_id, "reading.correct")
+    return reading_reviews.decide(ctx.container, member, meter_id=meter_id, reading_id=reading_id,
+                                  decision=body.decision, note=body.note, client_ip=ctx.client_ip)
 
 
 @route(bp, "/groups/{group_id}/readings/import", "POST", response=ImportResult, status=201, tags=TAGS,

@@ -121,6 +121,13 @@ class Correction(BaseModel):
     reason: str
 
 
+class Review(BaseModel):
+    decision: Literal["accept", "reject"]
+    note: str | None
+    by: str
+    at: str
+
+
 class Reading(BaseModel):
     id: str
     meter_id: str
@@ -136,6 +143,9 @@ class Reading(BaseModel):
     submitted_by: str
     submitted_at: str
     corrections: list[Correction]
+    review_status: Literal["pending", "accepted", "rejected"] | None = None
+    review: Review | None = None
+    has_photo: bool = False
     version: int
 
 
@@ -158,6 +168,42 @@ class ReadingHistoryQuery(BaseModel):
     to: AwareDatetime | None = None
     cursor: Annotated[str, StringConstraints(min_length=1, max_length=512)] | None = None
     limit: int = Field(default=50, ge=1, le=200)
+
+
+class ReviewQueueQuery(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    cursor: Annotated[str, StringConstraints(min_length=1, max_length=512)] | None = None
+    limit: int = Field(default=50, ge=1, le=200)
+
+
+class ReviewDecision(StrictModel):
+    decision: Literal["accept", "reject"] = Field(description="a rejected reading is kept but no longer counted")
+    note: Note | None = None
+
+
+PhotoType = Literal["image/jpeg", "image/png", "image/webp", "image/heic"]
+
+
+class PhotoUploadRequest(StrictModel):
+    content_type: PhotoType
+
+
+class PhotoUpload(BaseModel):
+    """Send the file with ``method`` to ``url``: POST as multipart form with ``fields`` first and the file last (S3),
+    or PUT the raw bytes with ``headers`` (local stage). Expires at ``expires_at``; at most ``max_bytes``."""
+
+    method: Literal["POST", "PUT"]
+    url: str
+    fields: dict[str, str]
+    headers: dict[str, str]
+    max_bytes: int
+    expires_at: str
+
+
+class PhotoDownload(BaseModel):
+    url: str
+    expires_at: str
 
 
 class ImportResult(BaseModel):

@@ -121,8 +121,7 @@ def usage(container: Container, *, group_id: str, boundaries: Sequence[datetime]
     if len(boundaries) < 2 or any(a >= b for a, b in itertools.pairwise(boundaries)):
         raise ValidationFailed("periods need at least two ascending boundaries", field="to")
     documents = meter_service.group_meters(container, group_id=group_id)
-    histories = {d["_id"]: [reading_service.to_domain(r) for r in reading_service.meter_history(container, d["_id"])]
-                 for d in documents}
+    histories = {d["_id"]: reading_service.counted_history(container, d["_id"]) for d in documents}  # not rejected
     rates = _daily_rates(documents, histories)
     result = []
     for document in documents:

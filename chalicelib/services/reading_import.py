@@ -130,7 +130,7 @@ def import_csv(container: Container, *, group_id: str, actor_id: str, text: str)
     flagged = 0
     for meter_id, entries in pending.items():
         meter = meter_service.load(container, group_id=group_id, meter_id=meter_id)
-        history = [reading_service.to_domain(d) for d in reading_service.meter_history(container, meter_id)]
+        history = reading_service.counted_history(container, meter_id)
         verdicts = assess_batch(meter_service.to_domain(meter), history, [r for _, r in entries], now=now)
         for (line, reading), verdict in zip(entries, verdicts, strict=True):
             if isinstance(verdict, DomainError):

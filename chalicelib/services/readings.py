@@ -5,6 +5,9 @@ One document per reading in ``readings``. Unique indexes carry two invariants wi
 absent when the client sent none). A retried submission hits the unique index and gets the stored reading back; the same
 key with a different reading is a conflict. A correction rewrites ``value`` in the same document, keeps
 ``original_value`` and appends to ``corrections``, with the audit intent embedded in that one write.
+
+A flagged reading has ``review_status`` "pending" until an admin accepts or rejects it (``services.reading_reviews``);
+a rejected reading is kept but not counted: ``counted_history`` leaves it out of validation and consumption.
 """
 
 from __future__ import annotations
@@ -37,8 +40,10 @@ READINGS = CollectionSpec(
         Index(("idempotency_key",), unique=True),
         Index(("group_id", "taken_at")),
         Index(("batch_id",)),
+        Index(("group_id", "review_status", "taken_at")),  # the review queue
     ),
 )
+REJECTED = "rejected"
 IDEMPOTENCY_KEY = re.compile(r"^[A-Za-z0-9._:-]{8,128}$")
 HISTORY_PAGE = 1000
 _PLACES = 12
@@ -73,6 +78,9 @@ def view(document: Document) -> dict[str, Any]:
         "submitted_by": document["submitted_by"],
         "submitted_at": document["submitted_at"],
         "corrections": document.get("corrections", []),
+        "review_status": document.get("review_status"),
+        "review": document.get("review"),
+        "has_photo": bool(document.get("photo_key")),
         "version": document["version"],
     }
 
@@ -90,6 +98,16 @@ def meter_history(container: Container, meter_id: str) -> list[Document]:
         cursor = page.next_cursor
 
 
+def is_counted(document: Document) -> bool:
+    """Whether a reading counts for validation and consumption: every reading except a rejected one."""
+    return document.get("review_status") != REJECTED
+
+
+def counted_history(container: Container, meter_id: str) -> list[Reading]:
+    """The readings of one meter that count (rejected ones left out), oldest first, as domain values."""
+    return [to_domain(d) for d in meter_history(container, meter_id) if is_counted(d)]
+
+
 def assessment_fields(assessment: Assessment) -> dict[str, Any]:
     consumption = assessment.consumption
     return {
@@ -101,7 +119,7 @@ def assessment_fields(assessment: Assessment) -> dict[str, Any]:
     }
 
 
-def _check_may_submit(membership: Membership, meter: Document) -> None:
+def check_may_submit(membership: Membership, meter: Document) -> None:
     """Members record readings of their own meters only; admins and owners of any meter."""
     if membership.role is Role.MEMBER and meter.get("participant_id") != membership.user_id:
         raise Forbidden("members record readings of the meters assigned to them only")
@@ -121,7 +139,7 @@ def record(
     reading with ``created`` False."""
     group_id = membership.group_id
     meter = meter_service.load(container, group_id=group_id, meter_id=meter_id)
-    _check_may_submit(membership, meter)
+    check_may_submit(membership, meter)
     scoped_key = None
     if idempotency_key is not None:
         if not IDEMPOTENCY_KEY.match(idempotency_key):
@@ -133,7 +151,7 @@ def record(
             return replay, False
     domain_meter = meter_service.to_domain(meter)
     quantity = parse_reading_value(value, digits=domain_meter.digits)
-    history = [to_domain(d) for d in meter_history(container, meter_id)]
+    history = counted_history(container, meter_id)
     now = datetime.fromtimestamp(container.clock(), tz=UTC)
     assessment = assess_reading(domain_meter, history, quantity, taken_at, now=now)
     canonical = format_decimal(quantity, _PLACES)
@@ -225,7 +243,7 @@ def correct(
         raise VersionConflict(f"the reading is at version {document['version']}")
     domain_meter = meter_service.to_domain(meter)
     quantity = parse_reading_value(value, digits=domain_meter.digits)
-    others = [to_domain(d) for d in meter_history(container, meter_id) if d["_id"] != reading_id]
+    others = [to_domain(d) for d in meter_history(container, meter_id) if d["_id"] != reading_id and is_counted(d)]
     taken_at = meter_service.parse_iso(document["taken_at"])
     assessment = assess_reading(domain_meter, others, quantity, taken_at, now=taken_at)
     canonical = format_decimal(quantity, _PLACES)
