@@ -97,10 +97,12 @@ def build_merge_template(shape: AppShape, specs: dict[str, FunctionSpec]) -> Jso
     resources.update(_delivery_events())
     resources.update(_schedules(list(job_ids.values())))
     resources.update(_pwa_hosting())
+    resources.update(_photo_storage())
     outputs.update(_stack_outputs())
     return {
         "AWSTemplateFormatVersion": "2010-09-09",
-        "Description": "sharemeter: a Lambda per route group and job, API Gateway, secrets, KMS, SES/SNS, PWA hosting",
+        "Description": "sharemeter: a Lambda per route group and job, API Gateway, secrets, KMS, SES/SNS, PWA hosting, "
+        "reading photos",
         "Parameters": _parameters(needs_vpc),
         "Resources": resources,
         "Outputs": outputs,
@@ -116,6 +118,7 @@ def _function_properties(spec: FunctionSpec, shape: AppShape, extra_env: dict[st
         "SES_SENDER": {"Ref": "SesSender"},
         "SES_CONFIGURATION_SET": {"Ref": "SesConfigurationSet"},
         "SMS_VIA_SNS": "true",
+        "PHOTO_BUCKET": {"Ref": "PhotoBucket"},
         "FIELD_KMS_KEY_ARN": {"Fn::GetAtt": ["FieldEncryptionKey", "Arn"]},
         "POWERTOOLS_SERVICE_NAME": "sharemeter",
         "LOG_LEVEL": "INFO",
@@ -218,6 +221,12 @@ def _parameters(needs_vpc: bool) -> Json:
         "SesSender": {"Type": "String", "Description": "From address for account mail; must belong to SesIdentity"},
         "ApiThrottleRateLimit": {"Type": "Number", "Default": 50, "MinValue": 1, "Description": "Steady requests/s"},
         "ApiThrottleBurstLimit": {"Type": "Number", "Default": 100, "MinValue": 1, "Description": "Burst requests"},
+        "PhotoRetentionDays": {
+            "Type": "Number",
+            "Default": 730,
+            "MinValue": 1,
+            "Description": "Days a reading photo is kept before the bucket's lifecycle rule deletes it",
+        },
         "LogRetentionDays": {
             "Type": "Number",
             "Default": 30,
@@ -496,8 +505,75 @@ def _pwa_hosting() -> Json:
     }
 
 
+def _photo_storage() -> Json:
+    """Reading photos: private, encrypted, TLS-only, expiring; browsers upload with presigned POSTs from the PWA."""
+    return {
+        "PhotoBucket": {
+            "Type": "AWS::S3::Bucket",
+            "DeletionPolicy": "Retain",
+            "UpdateReplacePolicy": "Retain",
+            "Properties": {
+                "PublicAccessBlockConfiguration": {
+                    "BlockPublicAcls": True,
+                    "BlockPublicPolicy": True,
+                    "IgnorePublicAcls": True,
+                    "RestrictPublicBuckets": True,
+                },
+                "OwnershipControls": {"Rules": [{"ObjectOwnership": "BucketOwnerEnforced"}]},
+                "BucketEncryption": {
+                    "ServerSideEncryptionConfiguration": [
+                        {"ServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}, "BucketKeyEnabled": True}
+                    ]
+                },
+                "LifecycleConfiguration": {
+                    "Rules": [
+                        {
+                            "Id": "ExpireReadingPhotos",
+                            "Status": "Enabled",
+                            "Prefix": "groups/",
+                            "ExpirationInDays": {"Ref": "PhotoRetentionDays"},
+                            "AbortIncompleteMultipartUpload": {"DaysAfterInitiation": 1},
+                        }
+                    ]
+                },
+                "CorsConfiguration": {
+                    "CorsRules": [
+                        {
+                            "AllowedOrigins": [{"Ref": "PwaOrigin"}],
+                            "AllowedMethods": ["POST", "GET"],
+                            "AllowedHeaders": ["*"],
+                            "MaxAge": 600,
+                        }
+                    ]
+                },
+                "Tags": [{"Key": "app", "Value": "sharemeter"}],
+            },
+        },
+        "PhotoBucketPolicy": {
+            "Type": "AWS::S3::BucketPolicy",
+            "Properties": {
+                "Bucket": {"Ref": "PhotoBucket"},
+                "PolicyDocument": {
+                    "Version": "2012-10-17",
+                    "Statement": [
+                        {
+                            "Sid": "TlsOnly",
+                            "Effect": "Deny",
+                            "Principal": "*",
+                            "Action": "s3:*",
+                            "Resource": [{"Fn::GetAtt": ["PhotoBucket", "Arn"]}, {"Fn::Sub": "${PhotoBucket.Arn}/*"}],
+                            "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+                        }
+                    ],
+                },
+            },
+        },
+    }
+
+
 def _stack_outputs() -> Json:
     return {
+        "PhotoBucketName": {"Value": {"Ref": "PhotoBucket"}},
         "PwaBucketName": {"Value": {"Ref": "PwaBucket"}},
         "PwaDistributionId": {"Value": {"Ref": "PwaDistribution"}},
         "PwaUrl": {"Value": {"Fn::Sub": "https://${PwaDistribution.DomainName}"}},

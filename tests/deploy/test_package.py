@@ -294,3 +294,21 @@ def test_each_job_is_its_own_function_with_its_own_role(build_with_jobs: Build) 
     assert len(roles) == len(build_with_jobs.functions("cfn"))
     invoke = build_with_jobs.sam["Resources"]["SchedulerInvokeRole"]["Properties"]["Policies"][0]["PolicyDocument"]
     assert invoke["Statement"][0]["Resource"] == [{"Fn::GetAtt": [f, "Arn"]} for f in jobs.values()]
+
+
+def test_photo_bucket_is_private_encrypted_expiring_and_only_the_meters_function_signs_for_it(build: Build) -> None:
+    bucket = build.cfn["Resources"]["PhotoBucket"]["Properties"]
+    assert set(bucket["PublicAccessBlockConfiguration"].values()) == {True}
+    assert bucket["BucketEncryption"]["ServerSideEncryptionConfiguration"][0]["ServerSideEncryptionByDefault"]
+    [rule] = bucket["LifecycleConfiguration"]["Rules"]
+    assert rule["Status"] == "Enabled" and rule["ExpirationInDays"] == {"Ref": "PhotoRetentionDays"}
+    for function_id, function in build.functions("cfn").items():
+        variables = function["Properties"]["Environment"]["Variables"]
+        assert variables["PHOTO_BUCKET"] == {"Ref": "PhotoBucket"}
+        s3 = [s for s in _statements(_role_of(build, function_id)) if "s3" in json.dumps(s.get("Action"))]
+        if function_id != group_function_id("meters"):
+            assert s3 == [], f"{function_id} may touch S3"
+            continue
+        [statement] = s3
+        assert sorted(statement["Action"]) == ["s3:GetObject", "s3:PutObject"]
+        assert statement["Resource"] == {"Fn::Sub": "${PhotoBucket.Arn}/groups/*/readings/*"}
