@@ -401,29 +401,45 @@ CACHING_OPTIMIZED = "658327ea-f89d-4fab-a63d-7e88639e58f6"  # AWS managed cache 
 SECURITY_HEADERS = "67f7725c-6f97-4210-82d7-5512b31e9d03"  # AWS managed response headers policy (HSTS, nosniff, ...)
 
 
+def _private_bucket(extra_properties: Json, *, bucket_key: bool = False) -> Json:
+    """An S3 bucket no one can make public: owner-enforced, SSE-S3 encrypted, kept when the stack goes."""
+    encryption: Json = {"ServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}
+    if bucket_key:
+        encryption["BucketKeyEnabled"] = True
+    return {
+        "Type": "AWS::S3::Bucket",
+        "DeletionPolicy": "Retain",
+        "UpdateReplacePolicy": "Retain",
+        "Properties": {
+            "PublicAccessBlockConfiguration": {
+                "BlockPublicAcls": True,
+                "BlockPublicPolicy": True,
+                "IgnorePublicAcls": True,
+                "RestrictPublicBuckets": True,
+            },
+            "OwnershipControls": {"Rules": [{"ObjectOwnership": "BucketOwnerEnforced"}]},
+            "BucketEncryption": {"ServerSideEncryptionConfiguration": [encryption]},
+            **extra_properties,
+            "Tags": [{"Key": "app", "Value": "sharemeter"}],
+        },
+    }
+
+
+def _tls_only(bucket: str) -> Json:
+    """A bucket-policy statement refusing every request that does not come over TLS."""
+    return {
+        "Sid": "TlsOnly",
+        "Effect": "Deny",
+        "Principal": "*",
+        "Action": "s3:*",
+        "Resource": [{"Fn::GetAtt": [bucket, "Arn"]}, {"Fn::Sub": f"${{{bucket}.Arn}}/*"}],
+        "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+    }
+
+
 def _pwa_hosting() -> Json:
     return {
-        "PwaBucket": {
-            "Type": "AWS::S3::Bucket",
-            "DeletionPolicy": "Retain",
-            "UpdateReplacePolicy": "Retain",
-            "Properties": {
-                "PublicAccessBlockConfiguration": {
-                    "BlockPublicAcls": True,
-                    "BlockPublicPolicy": True,
-                    "IgnorePublicAcls": True,
-                    "RestrictPublicBuckets": True,
-                },
-                "OwnershipControls": {"Rules": [{"ObjectOwnership": "BucketOwnerEnforced"}]},
-                "BucketEncryption": {
-                    "ServerSideEncryptionConfiguration": [
-                        {"ServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}
-                    ]
-                },
-                "VersioningConfiguration": {"Status": "Enabled"},
-                "Tags": [{"Key": "app", "Value": "sharemeter"}],
-            },
-        },
+        "PwaBucket": _private_bucket({"VersioningConfiguration": {"Status": "Enabled"}}),
         "PwaOriginAccessControl": {
             "Type": "AWS::CloudFront::OriginAccessControl",
             "Properties": {
@@ -490,14 +506,7 @@ def _pwa_hosting() -> Json:
                                 }
                             },
                         },
-                        {
-                            "Sid": "TlsOnly",
-                            "Effect": "Deny",
-                            "Principal": "*",
-                            "Action": "s3:*",
-                            "Resource": [{"Fn::GetAtt": ["PwaBucket", "Arn"]}, {"Fn::Sub": "${PwaBucket.Arn}/*"}],
-                            "Condition": {"Bool": {"aws:SecureTransport": "false"}},
-                        },
+                        _tls_only("PwaBucket"),
                     ],
                 },
             },
@@ -508,23 +517,8 @@ def _pwa_hosting() -> Json:
 def _photo_storage() -> Json:
     """Reading photos: private, encrypted, TLS-only, expiring; browsers upload with presigned POSTs from the PWA."""
     return {
-        "PhotoBucket": {
-            "Type": "AWS::S3::Bucket",
-            "DeletionPolicy": "Retain",
-            "UpdateReplacePolicy": "Retain",
-            "Properties": {
-                "PublicAccessBlockConfiguration": {
-                    "BlockPublicAcls": True,
-                    "BlockPublicPolicy": True,
-                    "IgnorePublicAcls": True,
-                    "RestrictPublicBuckets": True,
-                },
-                "OwnershipControls": {"Rules": [{"ObjectOwnership": "BucketOwnerEnforced"}]},
-                "BucketEncryption": {
-                    "ServerSideEncryptionConfiguration": [
-                        {"ServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}, "BucketKeyEnabled": True}
-                    ]
-                },
+        "PhotoBucket": _private_bucket(
+            {
                 "LifecycleConfiguration": {
                     "Rules": [
                         {
@@ -546,25 +540,16 @@ def _photo_storage() -> Json:
                         }
                     ]
                 },
-                "Tags": [{"Key": "app", "Value": "sharemeter"}],
             },
-        },
+            bucket_key=True,
+        ),
         "PhotoBucketPolicy": {
             "Type": "AWS::S3::BucketPolicy",
             "Properties": {
                 "Bucket": {"Ref": "PhotoBucket"},
                 "PolicyDocument": {
                     "Version": "2012-10-17",
-                    "Statement": [
-                        {
-                            "Sid": "TlsOnly",
-                            "Effect": "Deny",
-                            "Principal": "*",
-                            "Action": "s3:*",
-                            "Resource": [{"Fn::GetAtt": ["PhotoBucket", "Arn"]}, {"Fn::Sub": "${PhotoBucket.Arn}/*"}],
-                            "Condition": {"Bool": {"aws:SecureTransport": "false"}},
-                        }
-                    ],
+                    "Statement": [_tls_only("PhotoBucket")],
                 },
             },
         },
