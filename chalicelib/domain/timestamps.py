@@ -7,3 +7,10 @@ from datetime import UTC, datetime
 
 def utc_iso(epoch_seconds: float) -> str:
     return datetime.fromtimestamp(epoch_seconds, UTC).isoformat(timespec="microseconds").replace("+00:00", "Z")
+
+
+def utc_iso_at(moment: datetime) -> str:
+    """``utc_iso`` of an aware datetime in any zone (converted to UTC first). A naive datetime is refused."""
+    if moment.tzinfo is None:
+        raise ValueError("an aware datetime is required")
+    return moment.astimezone(UTC).isoformat(timespec="microseconds").replace("+00:00", "Z")

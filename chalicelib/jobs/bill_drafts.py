@@ -17,7 +17,7 @@ A draft whose inputs are incomplete (no readings, nobody to bill) is still store
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from chalicelib.adapters.store.port import DuplicateKey, Range
@@ -25,6 +25,7 @@ from chalicelib.domain.allocation import ByConsumption
 from chalicelib.domain.errors import DomainError, VersionConflict
 from chalicelib.domain.money import format_amount
 from chalicelib.domain.tariffs import tariff_lines
+from chalicelib.domain.timestamps import utc_iso_at
 from chalicelib.observability import record_event
 from chalicelib.services import bills, consumption
 from chalicelib.services.billing_profile import cycle_at, profiles, to_tariff
@@ -49,14 +50,10 @@ class Summary:
     conflicts: int = 0
 
 
-def _iso(moment: datetime) -> str:
-    return moment.astimezone(UTC).isoformat(timespec="microseconds").replace("+00:00", "Z")
-
-
 def run(container: Container, now: datetime) -> Summary:
     """Draft every bill whose reading window has closed by ``now`` (aware)."""
     summary = Summary()
-    bounds = Range(high=_iso(now + timedelta(microseconds=1)))
+    bounds = Range(high=utc_iso_at(now + timedelta(microseconds=1)))
     cursor = None
     while True:
         page = profiles(container).find_page({}, order_by="next_draft_at", bounds=bounds, limit=PAGE_SIZE,
@@ -96,7 +93,7 @@ def _draft_group(container: Container, profile: Document, group: Document | None
         else:
             summary.drafts += 1
             summary.with_problems += bool(draft.get("problem"))
-    _move(container, profile, {"next_draft_at": _iso(closes), "last_drafted_boundary": boundary}, summary)
+    _move(container, profile, {"next_draft_at": utc_iso_at(closes), "last_drafted_boundary": boundary}, summary)
 
 
 def _move(container: Container, profile: Document, changes: dict[str, Any], summary: Summary) -> None:

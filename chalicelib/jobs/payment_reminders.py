@@ -21,6 +21,7 @@ from chalicelib.adapters.store.port import Range
 from chalicelib.domain.errors import VersionConflict
 from chalicelib.domain.ledger import ShareStatus
 from chalicelib.domain.money import format_amount
+from chalicelib.domain.timestamps import utc_iso_at
 from chalicelib.observability import record_event
 from chalicelib.services.groups import GROUPS
 from chalicelib.services.ledger import Ledger, bills, load
@@ -45,14 +46,10 @@ class Summary:
     by_kind: dict[str, int] = field(default_factory=dict)
 
 
-def _iso(moment: datetime) -> str:
-    return moment.isoformat(timespec="microseconds").replace("+00:00", "Z")
-
-
 def run(container: Container, now: datetime) -> Summary:
     """Send every payment reminder due at ``now`` (aware)."""
     summary = Summary()
-    bounds = Range(high=_iso(now + timedelta(microseconds=1)))
+    bounds = Range(high=utc_iso_at(now + timedelta(microseconds=1)))
     collection = bills(container)
     cursor = None
     while True:
@@ -71,7 +68,7 @@ def _process(container: Container, page: list[Document], now: datetime, summary:
     store = container.store
     groups = {g["_id"]: g for g in store.collection(GROUPS).get_many(sorted({b["group_id"] for b in page}))}
     ledgers: dict[str, Ledger] = {gid: load(container, gid) for gid in groups}
-    stamp = _iso(now)
+    stamp = utc_iso_at(now)
     planned: list[tuple[Document, Document, str, list[tuple[str, int]]]] = []
     for bill in page:
         summary.bills += 1

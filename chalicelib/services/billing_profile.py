@@ -19,7 +19,7 @@ from chalicelib.domain.ledger import UTILITY
 from chalicelib.domain.money import currency_exponent, parse_amount, parse_quantity
 from chalicelib.domain.reminders import cycle_boundary
 from chalicelib.domain.tariffs import Block, Tariff, block_cost
-from chalicelib.domain.timestamps import utc_iso
+from chalicelib.domain.timestamps import utc_iso, utc_iso_at
 from chalicelib.services import audit, groups
 from chalicelib.services.access import ACTIVE, membership_id, memberships
 
@@ -37,10 +37,6 @@ DEFAULT_SETTLEMENT: dict[str, Any] = {"mode": "minimal", "payee": None}
 
 def profiles(container: Container) -> Collection:
     return container.store.collection(PROFILES)
-
-
-def _iso(moment: datetime) -> str:
-    return moment.astimezone(UTC).isoformat(timespec="microseconds").replace("+00:00", "Z")
 
 
 # -- billing cycle -----------------------------------------------------------------------------------------------------
@@ -163,7 +159,7 @@ def put_tariff(
     fields = request.model_dump(mode="json", exclude={"version"})
     _check_tariff(fields, group["currency"])
     cycle = cycle_at(group, datetime.fromtimestamp(container.clock(), UTC))
-    fields["next_draft_at"] = _iso(cycle[2]) if cycle else None
+    fields["next_draft_at"] = utc_iso_at(cycle[2]) if cycle else None
     return _write(container, membership, fields, action="billing.tariff", expected_version=expected_version,
                   client_ip=client_ip)
 

@@ -22,18 +22,19 @@ group cannot be deleted while it is unpaid; ``refresh_settled`` uncounts it once
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from datetime import UTC, date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from pydantic import ValidationError
 
+from chalicelib.adapters.store.port import find_all
 from chalicelib.domain.errors import Conflict, DomainError, NotFound, ValidationFailed, VersionConflict
 from chalicelib.domain.ledger import UTILITY, ShareState, ShareStatus
 from chalicelib.domain.money import format_amount, format_decimal, parse_amount
 from chalicelib.domain.proration import Span, local_stays
-from chalicelib.domain.timestamps import utc_iso
+from chalicelib.domain.timestamps import utc_iso, utc_iso_at
 from chalicelib.observability import record_event
 from chalicelib.schemas.splits import SplitPreviewRequest
 from chalicelib.services import audit, consumption, groups
@@ -96,6 +97,13 @@ def _stays_view(stays: tuple[Span, ...]) -> list[dict[str, str]]:
     return [{"from": stay.start.isoformat(), "to": stay.end.isoformat()} for stay in stays]
 
 
+def _paying_memberships(container: Container, group_id: str) -> Iterator[Document]:
+    """Every membership of the group with a paying role, active or not (one index, pages of 500)."""
+    for member in find_all(memberships(container), {"group_id": group_id}):
+        if member["role"] in PAYING_ROLES:
+            yield member
+
+
 def _member_participants(
     container: Container, group: Document, period: Mapping[str, str], presence: Mapping[str, list[Mapping[str, str]]]
 ) -> list[dict[str, Any]]:
@@ -112,28 +120,20 @@ def _member_participants(
     zone = _zone(group)
     found: list[dict[str, Any]] = []
     given = set(presence)
-    cursor = None
-    while True:  # every membership of the group, active or not: one index, pages of 500
-        page = memberships(container).find_page({"group_id": group["_id"]}, order_by="_id", limit=500, cursor=cursor)
-        for member in page.items:
-            who = member["user_id"]
-            if member["role"] not in PAYING_ROLES:
+    for member in _paying_memberships(container, group["_id"]):
+        who = member["user_id"]
+        if who in presence:
+            given.discard(who)
+            entry: dict[str, Any] = {"id": who, "present": [dict(stay) for stay in presence[who]]}
+        else:
+            intervals = [(_instant(str(s["joined_at"])), _instant(s["left_at"]) if s["left_at"] else None)
+                         for s in membership_stays(member)]
+            stays = local_stays(intervals, zone, span)
+            if not stays:
                 continue
-            if who in presence:
-                given.discard(who)
-                entry: dict[str, Any] = {"id": who, "present": [dict(stay) for stay in presence[who]]}
-            else:
-                intervals = [(_instant(str(s["joined_at"])), _instant(s["left_at"]) if s["left_at"] else None)
-                             for s in membership_stays(member)]
-                stays = local_stays(intervals, zone, span)
-                if not stays:
-                    continue
-                entry = {"id": who} if stays == (span,) else {"id": who, "present": _stays_view(stays)}
-            entry["weights"] = {k: v for k, v in (member.get("weights") or {}).items() if v is not None}
-            found.append(entry)
-        if page.next_cursor is None:
-            break
-        cursor = page.next_cursor
+            entry = {"id": who} if stays == (span,) else {"id": who, "present": _stays_view(stays)}
+        entry["weights"] = {k: v for k, v in (member.get("weights") or {}).items() if v is not None}
+        found.append(entry)
     if given:
         who = sorted(given)[0]
         raise ValidationFailed("not a paying member (owner, admin, member) of this group, now or before",
@@ -452,14 +452,10 @@ def due_dates(group: Document, issued_at: float) -> dict[str, str]:
     late = datetime.combine(due_on + timedelta(days=1), time(REMINDER_HOUR), tzinfo=zone)
     return {
         "due_on": due_on.isoformat(),
-        "overdue_at": _iso(overdue_at),
-        "due_soon_reminder_at": _iso(soon),
-        "overdue_reminder_at": _iso(late),
+        "overdue_at": utc_iso_at(overdue_at),
+        "due_soon_reminder_at": utc_iso_at(soon),
+        "overdue_reminder_at": utc_iso_at(late),
     }
-
-
-def _iso(moment: datetime) -> str:
-    return moment.astimezone(UTC).isoformat(timespec="microseconds").replace("+00:00", "Z")
 
 
 def issue(

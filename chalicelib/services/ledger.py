@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from chalicelib.adapters.store.port import CollectionSpec, Index
+from chalicelib.adapters.store.port import CollectionSpec, Index, find_all
 from chalicelib.domain.ledger import Payment, Share, ShareState, share_states
 from chalicelib.domain.timestamps import utc_iso
 
@@ -54,17 +54,6 @@ class Ledger:
         return share_states(self.shares, self.entries, now)
 
 
-def _all(collection: Collection, where: dict[str, str], order_by: str) -> list[Document]:
-    found: list[Document] = []
-    cursor = None
-    while True:
-        page = collection.find_page(where, order_by=order_by, limit=PAGE, cursor=cursor)
-        found.extend(page.items)
-        if page.next_cursor is None:
-            return found
-        cursor = page.next_cursor
-
-
 def shares_of(bill: Document) -> list[Share]:
     """The ledger entries of an issued bill: one per share, negative for a credit."""
     sign = -1 if bill.get("direction") == "credit" else 1
@@ -75,8 +64,8 @@ def shares_of(bill: Document) -> list[Share]:
 
 
 def load(container: Container, group_id: str) -> Ledger:
-    issued = _all(bills(container), {"group_id": group_id, "state": ISSUED}, "_id")
-    paid = _all(payments(container), {"group_id": group_id}, "recorded_at")
+    issued = list(find_all(bills(container), {"group_id": group_id, "state": ISSUED}, page_size=PAGE))
+    paid = list(find_all(payments(container), {"group_id": group_id}, order_by="recorded_at", page_size=PAGE))
     shares = [share for bill in issued for share in shares_of(bill)]
     entries = [Payment(p["payer"], p["payee"], int(p["minor"]), p.get("bill_id")) for p in paid]
     return Ledger(issued, paid, shares, entries)

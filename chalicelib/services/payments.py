@@ -15,7 +15,7 @@ import re
 import uuid
 from typing import TYPE_CHECKING, Any
 
-from chalicelib.adapters.store.port import DuplicateKey
+from chalicelib.adapters.store.port import DuplicateKey, find_all
 from chalicelib.domain.errors import Conflict, ValidationFailed
 from chalicelib.domain.ledger import UTILITY, balances
 from chalicelib.domain.money import format_amount, parse_amount
@@ -54,14 +54,7 @@ def _fingerprint(request: PaymentCreate) -> str:
 
 
 def _active_members(container: Container, group_id: str) -> set[str]:
-    found: set[str] = set()
-    cursor = None
-    while True:
-        page = memberships(container).find_page({"group_id": group_id, "status": ACTIVE}, limit=500, cursor=cursor)
-        found.update(m["user_id"] for m in page.items)
-        if page.next_cursor is None:
-            return found
-        cursor = page.next_cursor
+    return {m["user_id"] for m in find_all(memberships(container), {"group_id": group_id, "status": ACTIVE})}
 
 
 def record(

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
+from chalicelib.domain.timestamps import utc_iso_at
 from chalicelib.jobs import payment_reminders
 from tests.integration.bill_helpers import cast_since, issued, pay
 from tests.integration.conftest import Api
@@ -58,3 +60,20 @@ def test_a_run_that_loses_the_race_sends_nothing(api: Api) -> None:
     summary = payment_reminders.Summary()
     payment_reminders._process(api.container, stale, late, summary)  # a concurrent run that read the old version
     assert summary.reminders == 0 and summary.conflicts == 1
+
+
+def test_reminder_run_at_a_zoned_instant_compares_in_utc(api: Api) -> None:
+    # GIVEN a bill whose due-soon reminder is at 08:00 UTC (09:00 Berlin)
+    group = cast_since(api, datetime(2027, 9, 20, 10, tzinfo=UTC), datetime(2027, 11, 2, 10, tzinfo=UTC))
+    issued(api, group, {"period": PERIOD, "total": "90.00", "method": "equal"})
+    berlin = ZoneInfo("Europe/Berlin")
+    # WHEN the job runs one minute earlier, with "now" given in Berlin time (08:59+01:00)
+    early = payment_reminders.run(api.container, datetime(2027, 11, 13, 7, 59, tzinfo=UTC).astimezone(berlin))
+    # THEN nothing is due yet; at 09:00 Berlin the reminders go out
+    assert early.reminders == 0
+    assert payment_reminders.run(api.container, datetime(2027, 11, 13, 9, tzinfo=berlin)).reminders == 3
+
+
+def test_utc_iso_at_converts_any_zone_to_utc() -> None:
+    moment = datetime(2027, 11, 13, 9, tzinfo=ZoneInfo("Europe/Berlin"))
+    assert utc_iso_at(moment) == "2027-11-13T08:00:00.000000Z"

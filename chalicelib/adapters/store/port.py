@@ -15,7 +15,7 @@ Two adapters implement this: ``sqlite.SqliteStore`` (embedded default) and ``mon
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -168,3 +168,16 @@ class DocumentStore(Protocol):
         ...
 
     def close(self) -> None: ...
+
+
+def find_all(
+    collection: Collection, where: Mapping[str, Scalar], *, order_by: str = "_id", page_size: int = 500
+) -> Iterator[Document]:
+    """Every document matching ``where``, one keyset page (``page_size``) per round trip, in ``order_by`` order."""
+    cursor = None
+    while True:
+        page = collection.find_page(where, order_by=order_by, limit=page_size, cursor=cursor)
+        yield from page.items
+        if page.next_cursor is None:
+            return
+        cursor = page.next_cursor
