@@ -7,9 +7,9 @@ Times are ISO 8601 with an offset (``2026-03-31T08:00:00+02:00``); a time withou
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, Literal
+from typing import Annotated, Literal, TypeVar
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
 
 from chalicelib.domain.money import DECIMAL_PATTERN, MAX_DECIMAL_LENGTH
 from chalicelib.schemas.common import StrictModel
@@ -28,6 +28,22 @@ ObjectId = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern
 Note = Annotated[str, StringConstraints(strip_whitespace=True, max_length=500)]
 Digits = Annotated[int, Field(ge=1, le=12, description="register digits before the decimal point (for rollover)")]
 
+#: Times and dates outside these years are refused: near year 1 or 9999 converting to UTC (or adding a day) overflows.
+MIN_YEAR, MAX_YEAR = 1970, 9998
+
+
+_When = TypeVar("_When", bound=date)  # a datetime is a date too
+
+
+def _in_supported_years(value: _When) -> _When:
+    if not MIN_YEAR <= value.year <= MAX_YEAR:
+        raise ValueError(f"must lie between the years {MIN_YEAR} and {MAX_YEAR}")
+    return value
+
+
+Instant = Annotated[AwareDatetime, AfterValidator(_in_supported_years)]
+LocalDate = Annotated[date, AfterValidator(_in_supported_years)]
+
 
 class MeterCreate(StrictModel):
     serial: Serial
@@ -36,22 +52,22 @@ class MeterCreate(StrictModel):
     digits: Digits | None = None
     multiplier: DecimalString = Field(default="1", description="current-transformer ratio applied to consumption")
     participant_id: ObjectId | None = Field(default=None, description="user id of the participant the meter belongs to")
-    installed_at: AwareDatetime
-    removed_at: AwareDatetime | None = None
+    installed_at: Instant
+    removed_at: Instant | None = None
     initial_value: DecimalString | None = Field(default=None, description="register value at installation")
     replaces: ObjectId | None = Field(default=None, description="the meter this one replaces (removed and linked)")
 
 
 class MeterUpdate(StrictModel):
-    """Only the fields sent change; ``null`` clears ``participant_id`` or ``removed_at``."""
+    """Only the fields sent change; ``null`` clears ``participant_id`` or ``removed_at`` and is refused elsewhere."""
 
     serial: Serial | None = None
     unit: Unit | None = None
     digits: Digits | None = None
     multiplier: DecimalString | None = None
     participant_id: ObjectId | None = None
-    installed_at: AwareDatetime | None = None
-    removed_at: AwareDatetime | None = None
+    installed_at: Instant | None = None
+    removed_at: Instant | None = None
     initial_value: DecimalString | None = None
     version: int | None = Field(default=None, ge=1)
 
@@ -60,7 +76,7 @@ class AssignmentCreate(StrictModel):
     """A tenant change: the sub-meter passes to ``participant_id`` (``null``: nobody) at ``at``, read then."""
 
     participant_id: ObjectId | None = Field(description="user id of the new holder; null when the flat stands empty")
-    at: AwareDatetime = Field(description="the instant of the change; the interim reading is taken then")
+    at: Instant = Field(description="the instant of the change; the interim reading is taken then")
     reading_value: DecimalString = Field(description="the interim reading: the register value at ``at``")
     note: Note | None = None
 
@@ -101,7 +117,7 @@ class MeterList(BaseModel):
 
 class ReadingCreate(StrictModel):
     value: DecimalString
-    taken_at: AwareDatetime
+    taken_at: Instant
     note: Note | None = None
 
 
@@ -164,8 +180,8 @@ class ReadingHistoryQuery(BaseModel):
 
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
-    from_: AwareDatetime | None = Field(default=None, alias="from")
-    to: AwareDatetime | None = None
+    from_: Instant | None = Field(default=None, alias="from")
+    to: Instant | None = None
     cursor: Annotated[str, StringConstraints(min_length=1, max_length=512)] | None = None
     limit: int = Field(default=50, ge=1, le=200)
 
@@ -218,8 +234,8 @@ class ConsumptionQuery(BaseModel):
 
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
-    from_: date = Field(alias="from")
-    to: date
+    from_: LocalDate = Field(alias="from")
+    to: LocalDate
     granularity: Literal["day", "week", "month"] = "month"
 
 

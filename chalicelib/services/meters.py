@@ -34,6 +34,8 @@ METERS = CollectionSpec(
 MAX_METERS_PER_GROUP = 500
 _QUANTITY_PLACES = 12
 _FROZEN_WITH_READINGS = ("digits", "multiplier", "installed_at", "initial_value")
+#: The only fields a PATCH may set to ``null``: it unassigns the meter or undoes its removal.
+_NULLABLE = frozenset({"participant_id", "removed_at"})
 _RETRIES = 10
 
 
@@ -186,16 +188,18 @@ def update(
     if request.version is not None and request.version != document["version"]:
         raise VersionConflict(f"the meter is at version {document['version']}")
     changes: dict[str, Any] = {}
-    for name in sent:
+    for name in sorted(sent):
         value = getattr(request, name)
-        if name in ("multiplier", "initial_value") and value is not None:
+        if value is None:
+            if name not in _NULLABLE:
+                raise ValidationFailed("must not be null", field=name)
+            changes[name] = None
+        elif name in ("multiplier", "initial_value"):
             changes[name] = _canonical_quantity(value, name)
         elif name in ("installed_at", "removed_at"):
-            changes[name] = iso(value) if value is not None else None
+            changes[name] = iso(value)
         else:
             changes[name] = value
-    if "installed_at" in changes and changes["installed_at"] is None:
-        raise ValidationFailed("a meter needs an installation time", field="installed_at")
     if "participant_id" in changes:
         _check_participant(container, group_id, changes["participant_id"])
     if any(name in changes for name in _FROZEN_WITH_READINGS) and has_readings(container, meter_id):

@@ -95,7 +95,10 @@ def _taken_at(text: str) -> datetime:
         raise ValidationFailed("not an ISO 8601 time such as 2026-03-31T08:00:00+02:00", field="taken_at") from None
     if moment.tzinfo is None:
         raise ValidationFailed("taken_at needs a UTC offset or Z", field="taken_at")
-    return moment.astimezone(UTC)
+    try:
+        return moment.astimezone(UTC)
+    except OverflowError:  # e.g. 0001-01-01T00:00:00+05:00: before the first representable UTC instant
+        raise ValidationFailed("taken_at is out of range", field="taken_at") from None
 
 
 def import_csv(container: Container, *, group_id: str, actor_id: str, text: str) -> dict[str, Any]:
