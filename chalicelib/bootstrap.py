@@ -13,7 +13,7 @@ from collections.abc import Callable
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
-from chalicelib.settings import Settings
+from chalicelib.settings import Settings, SettingsError
 
 if TYPE_CHECKING:
     import redis
@@ -56,6 +56,8 @@ class Container:
             from chalicelib.adapters.redis_client import redis_from_url
 
             return redis_from_url(self.settings.redis_url.value, cluster=self.settings.redis_cluster)
+        if not self.settings.is_local:
+            raise SettingsError("REDIS_URL is required outside the local stage (no embedded Redis on Lambda)")
         from chalicelib.adapters.redis_client import embedded_redis
 
         return embedded_redis(self.settings.data_dir)
@@ -100,6 +102,8 @@ class Container:
             from chalicelib.adapters.notify.outbox import OutboxNotifier
 
             return OutboxNotifier(self.store, self.clock)
+        if self.settings.ses_sender is None:
+            raise SettingsError("SES_SENDER is required outside the local stage (the outbox is for make run only)")
         from chalicelib.adapters.notify.aws import AwsNotifier
 
         return AwsNotifier(self.settings)

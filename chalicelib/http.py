@@ -127,9 +127,10 @@ class RequestContext:
     @property
     def client_ip(self) -> str:
         if self.container.settings.trust_forwarded_for:
-            forwarded = self.request.headers.get("x-forwarded-for", "")
+            # the rightmost hop is the one the trusted proxy appended; everything left of it is client-supplied
+            forwarded = str(self.request.headers.get("x-forwarded-for", "")).split(",")[-1].strip()
             if forwarded:
-                return str(forwarded.split(",")[0].strip())
+                return forwarded
         identity = (self.request.context or {}).get("identity") or {}
         return str(identity.get("sourceIp") or "unknown")
 

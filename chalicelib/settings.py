@@ -70,14 +70,12 @@ class Settings:
     aws_endpoint_url: str | None = None
     ses_sender: str | None = None
     ses_configuration_set: str | None = None
-    sms_via_sns: bool = False
     # reading photos: S3 bucket (unset on the local stage: files under data_dir/photos via /dev/photos)
     photo_bucket: str | None = None
     photo_max_bytes: int = 10 * 1024 * 1024
     photo_link_ttl: int = 5 * 60
     # http
     max_body_bytes: int = 64 * 1024
-    cors_allow_origin: str = "http://127.0.0.1:8000"
     public_base_url: str = "http://127.0.0.1:8000"
     trust_forwarded_for: bool = False
     log_level: str = "INFO"
@@ -88,8 +86,8 @@ class Settings:
 
     @property
     def uses_outbox(self) -> bool:
-        """Messages go to the local outbox (readable at ``GET /dev/outbox``) instead of SES/SNS."""
-        return self.ses_sender is None
+        """Messages go to the local outbox (readable at ``GET /dev/outbox``) instead of SES/SNS: local stage only."""
+        return self.is_local and self.ses_sender is None
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -127,12 +125,10 @@ class Settings:
             aws_endpoint_url=env.get("AWS_ENDPOINT_URL"),
             ses_sender=env.get("SES_SENDER"),
             ses_configuration_set=env.get("SES_CONFIGURATION_SET") or None,
-            sms_via_sns=_flag(env.get("SMS_VIA_SNS")),
             photo_bucket=env.get("PHOTO_BUCKET") or None,
             photo_max_bytes=int(env.get("PHOTO_MAX_BYTES", cls.photo_max_bytes)),
             photo_link_ttl=int(env.get("PHOTO_LINK_TTL", cls.photo_link_ttl)),
             max_body_bytes=int(env.get("MAX_BODY_BYTES", cls.max_body_bytes)),
-            cors_allow_origin=env.get("CORS_ALLOW_ORIGIN", cls.cors_allow_origin),
             public_base_url=env.get("PUBLIC_BASE_URL", cls.public_base_url),
             trust_forwarded_for=_flag(env.get("TRUST_FORWARDED_FOR")),
             log_level=env.get("LOG_LEVEL", "INFO"),

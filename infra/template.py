@@ -113,11 +113,9 @@ def _function_properties(spec: FunctionSpec, shape: AppShape, extra_env: dict[st
     env: Json = {
         **shape.stage_environment,
         **extra_env,
-        "CORS_ALLOW_ORIGIN": {"Ref": "PwaOrigin"},
         "PUBLIC_BASE_URL": {"Ref": "PwaOrigin"},
         "SES_SENDER": {"Ref": "SesSender"},
         "SES_CONFIGURATION_SET": {"Ref": "SesConfigurationSet"},
-        "SMS_VIA_SNS": "true",
         "PHOTO_BUCKET": {"Ref": "PhotoBucket"},
         "FIELD_KMS_KEY_ARN": {"Fn::GetAtt": ["FieldEncryptionKey", "Arn"]},
         "POWERTOOLS_SERVICE_NAME": "sharemeter",

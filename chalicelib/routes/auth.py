@@ -6,13 +6,12 @@ from typing import Any
 
 from chalice.app import Blueprint
 
-from chalicelib.http import Reply, RequestContext, route
+from chalicelib.http import RequestContext, route
 from chalicelib.schemas.auth import (
     Accepted,
     EmailOnly,
     LoginRequest,
     LoginResult,
-    LogoutRequest,
     PasswordChange,
     PasswordReset,
     RefreshRequest,
@@ -62,18 +61,16 @@ def refresh(ctx: RequestContext, body: RefreshRequest) -> dict[str, Any]:
     return sessions.refresh(ctx.container, body.refresh_token)
 
 
-@route(bp, "/auth/logout", "POST", body=LogoutRequest, status=204, tags=TAGS,
+@route(bp, "/auth/logout", "POST", status=204, tags=TAGS,
        summary="Sign out this session: its access and refresh tokens stop working", errors=(401,))
-def logout(ctx: RequestContext, body: LogoutRequest) -> None:
+def logout(ctx: RequestContext) -> None:
     sessions.logout(ctx.container, ctx.require_principal())
 
 
 @route(bp, "/auth/logout-all", "POST", status=204, tags=TAGS, summary="Sign out every session of this account",
        errors=(401,))
 def logout_all(ctx: RequestContext) -> None:
-    principal = ctx.require_principal()
-    sessions.deny_access_token(ctx.container, principal)
-    sessions.revoke_all(ctx.container, principal.user_id, reason="logout-all")
+    sessions.revoke_all(ctx.container, ctx.require_principal().user_id, reason="logout-all")
 
 
 @route(bp, "/auth/password/change", "POST", body=PasswordChange, response=TokenPair, tags=TAGS,
@@ -94,7 +91,6 @@ def forgot_password(ctx: RequestContext, body: EmailOnly) -> dict[str, str]:
 @route(bp, "/auth/password/reset", "POST", body=PasswordReset, status=204, auth=False, tags=TAGS,
        summary="Set a new password with the reset code or link; sign in afterwards (2FA still applies)",
        errors=(400, 429))
-def reset_password(ctx: RequestContext, body: PasswordReset) -> Reply:
+def reset_password(ctx: RequestContext, body: PasswordReset) -> None:
     accounts.reset_password(ctx.container, body)
-    return Reply(status=204)
 

@@ -6,13 +6,14 @@ from typing import Any
 
 from chalice.app import Blueprint
 
-from chalicelib.http import Reply, RequestContext, route
+from chalicelib.http import RequestContext, route
 from chalicelib.schemas.auth import (
     Accepted,
     CodeRequest,
     MfaMethodChange,
     MfaSendRequest,
     MfaVerifyRequest,
+    PasswordConfirmation,
     RecoveryCodes,
     TokenPair,
     TotpSetup,
@@ -25,9 +26,9 @@ TAGS = ("two-factor",)
 
 @route(bp, "/auth/mfa/send", "POST", body=MfaSendRequest, response=Accepted, status=202, auth=False, tags=TAGS,
        summary="Send an SMS or email sign-in code for this login attempt", errors=(400, 401, 429))
-def send_code(ctx: RequestContext, body: MfaSendRequest) -> Reply:
+def send_code(ctx: RequestContext, body: MfaSendRequest) -> dict[str, str]:
     login.send_code(ctx.container, body.mfa_token, body.method)
-    return Reply({"status": "code_sent"}, status=202)
+    return {"status": "code_sent"}
 
 
 @route(bp, "/auth/mfa/verify", "POST", body=MfaVerifyRequest, response=TokenPair, auth=False, tags=TAGS,
@@ -36,10 +37,11 @@ def verify(ctx: RequestContext, body: MfaVerifyRequest) -> dict[str, Any]:
     return login.verify(ctx.container, body, client_ip=ctx.client_ip, user_agent=ctx.user_agent)
 
 
-@route(bp, "/auth/totp/setup", "POST", response=TotpSetup, tags=TAGS,
-       summary="Start authenticator-app enrolment: secret, otpauth URI and QR code", errors=(400, 401))
-def setup_totp(ctx: RequestContext) -> dict[str, Any]:
-    return mfa.setup_totp(ctx.container, ctx.require_principal())
+@route(bp, "/auth/totp/setup", "POST", body=PasswordConfirmation, response=TotpSetup, tags=TAGS,
+       summary="Start authenticator-app enrolment (password required): secret, otpauth URI, QR code",
+       errors=(400, 401, 429))
+def setup_totp(ctx: RequestContext, body: PasswordConfirmation) -> dict[str, Any]:
+    return mfa.setup_totp(ctx.container, ctx.require_principal(), body.password)
 
 
 @route(bp, "/auth/totp/confirm", "POST", body=CodeRequest, response=RecoveryCodes, tags=TAGS,

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, RootModel
+from pydantic import BaseModel, Field, RootModel, model_validator
 
 from chalicelib.schemas.common import (
     Email,
@@ -82,10 +82,6 @@ class RefreshRequest(StrictModel):
     refresh_token: OpaqueToken
 
 
-class LogoutRequest(StrictModel):
-    refresh_token: OpaqueToken | None = None
-
-
 class TotpSetup(BaseModel):
     secret: str
     otpauth_uri: str
@@ -131,12 +127,21 @@ class EmailChange(StrictModel):
     password: Password
 
 
+Hour = Annotated[int, Field(ge=0, le=23)]
+
+
 class NotificationPreferences(StrictModel):
-    channels: list[Literal["email", "sms", "voice"]] | None = None
+    channels: list[Literal["email", "sms"]] | None = Field(default=None, min_length=1, max_length=2)
     reading_reminders: bool | None = None
     payment_reminders: bool | None = None
-    quiet_hours_start: int | None = None
-    quiet_hours_end: int | None = None
+    quiet_hours_start: Hour | None = None
+    quiet_hours_end: Hour | None = None
+
+    @model_validator(mode="after")
+    def _quiet_hours_leave_time_to_send(self) -> NotificationPreferences:
+        if self.quiet_hours_start is not None and self.quiet_hours_start == self.quiet_hours_end:
+            raise ValueError("quiet hours must start and end at different hours")
+        return self
 
 
 class ProfileUpdate(StrictModel):

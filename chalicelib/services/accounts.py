@@ -106,9 +106,8 @@ def verify_email(container: Container, *, email: str | None, code: str | None, t
 def resend_verification(container: Container, email: str, *, client_ip: str) -> None:
     throttle(container, "code-send:ip", client_ip)
     user = find_by_email(container, email)
-    if user is None or user["email_verified"]:
-        return
-    throttle(container, "code-send:recipient", user["email"])
+    if user is None or user["email_verified"] or not is_allowed(container, "code-send:recipient", user["email"]):
+        return  # the same answer in every case: nothing tells which addresses have unverified accounts
     challenges.issue(
         container, user_id=user["_id"], purpose="verify-email", channel="email", recipient=user["email"],
         link_path=VERIFY_LINK_PATH,
@@ -136,16 +135,23 @@ def update_profile(container: Container, principal: Principal, change: ProfileUp
         preferences.update(change.notification_preferences.model_dump(exclude_none=True))
         changes["notification_preferences"] = preferences
     phone_changed = change.phone is not None and change.phone != user.get("phone")
-    if phone_changed:
+    if phone_changed and change.phone:
         if user.get("mfa", {}).get("sms", {}).get("enabled"):
             raise ValidationFailed("turn off SMS sign-in codes before changing your phone number", field="phone")
+        throttle(container, "code-send:recipient", change.phone)  # before saving: a 429 leaves the number as it was
         changes |= {"phone": change.phone, "phone_verified": False}
     updated = _update(container, user, changes)
     if phone_changed and change.phone:
-        throttle(container, "code-send:recipient", change.phone)
         challenges.issue(container, user_id=user["_id"], purpose="verify-phone", channel="sms", recipient=change.phone)
         container.notifier.send(compose("phone-changed", "email", user["email"]))
     return profile(updated)
+
+
+def reauthenticate(container: Container, user: Document, password: str) -> None:
+    """Ask for the password again before a sensitive change, throttled per account like a login (ASVS V6.3.1)."""
+    throttle(container, "reauth:account", user["_id"])
+    if not container.passwords.verify(user["password_hash"], password):
+        raise AuthenticationFailed("the password is wrong")
 
 
 def request_email_change(container: Container, principal: Principal, new_email: str, password: str) -> None:
@@ -154,9 +160,7 @@ def request_email_change(container: Container, principal: Principal, new_email: 
     Whether the new address is taken is only told at confirmation, to the person who controls its inbox.
     """
     user = get_user(container, principal.user_id)
-    throttle(container, "reauth:account", user["_id"])
-    if not container.passwords.verify(user["password_hash"], password):
-        raise AuthenticationFailed("the password is wrong")
+    reauthenticate(container, user, password)
     email = normalize_email(new_email)
     throttle(container, "code-send:recipient", email)
     _update(container, user, {"pending_email": email})
@@ -173,6 +177,7 @@ def confirm_email_change(container: Container, principal: Principal, code: str) 
     try:
         updated = _update(container, user, {"email": pending, "email_verified": True, "pending_email": None})
     except DuplicateKey:
+        _update(container, user, {"pending_email": None})
         raise EmailTaken("this email address belongs to another account") from None
     container.notifier.send(compose("email-changed", "email", user["email"]))
     record_event("user.email_changed", user_id=user["_id"])
@@ -184,9 +189,7 @@ def change_password(
 ) -> dict[str, Any]:
     """Re-authenticate with the current password, then replace it and sign out every session (ASVS V6.2.3)."""
     user = get_user(container, principal.user_id)
-    throttle(container, "reauth:account", user["_id"])
-    if not container.passwords.verify(user["password_hash"], change.current_password):
-        raise AuthenticationFailed("the current password is wrong")
+    reauthenticate(container, user, change.current_password)
     check_password(change.new_password, email=user["email"])
     user = _update(container, user, {"password_hash": container.passwords.hash(change.new_password)})
     sessions.revoke_all(container, user["_id"], reason="password-changed")
@@ -216,6 +219,8 @@ def reset_password(container: Container, request: PasswordReset) -> None:
     """
     user = find_by_email(container, request.email)
     throttle(container, "reset:account", normalize_email(request.email))
+    if user is not None:
+        check_password(request.new_password, email=user["email"])  # a refused password does not spend the code
     if request.token:
         user_id = challenges.consume_link(container, purpose="password-reset", token=request.token)
         if user is None or user["_id"] != user_id:
@@ -226,7 +231,6 @@ def reset_password(container: Container, request: PasswordReset) -> None:
         challenges.consume(container, user_id=user["_id"], purpose="password-reset", code=request.code)
     else:
         raise ValidationFailed("send the reset code or the link's token", field="code")
-    check_password(request.new_password, email=user["email"])
     user = _update(
         container,
         user,
@@ -240,8 +244,7 @@ def reset_password(container: Container, request: PasswordReset) -> None:
 
 def disable_account(container: Container, principal: Principal, password: str) -> None:
     user = get_user(container, principal.user_id)
-    if not container.passwords.verify(user["password_hash"], password):
-        raise AuthenticationFailed("the password is wrong")
+    reauthenticate(container, user, password)
     _update(container, user, {"status": "disabled"})
     sessions.revoke_all(container, user["_id"], reason="account-disabled")
     container.notifier.send(compose("account-disabled", "email", user["email"]))

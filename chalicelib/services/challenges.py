@@ -11,8 +11,8 @@ import secrets
 from contextlib import suppress
 from typing import TYPE_CHECKING, Literal
 
-from chalicelib.adapters.store.port import CollectionSpec, Index
-from chalicelib.domain.errors import ValidationFailed, VersionConflict
+from chalicelib.adapters.store.port import CollectionSpec, DuplicateKey, Index
+from chalicelib.domain.errors import ServiceUnavailable, ValidationFailed, VersionConflict
 from chalicelib.domain.otp import codes_match, hash_code, new_numeric_code
 from chalicelib.domain.timestamps import utc_iso
 from chalicelib.services.messages import compose
@@ -24,6 +24,7 @@ if TYPE_CHECKING:
 
 Purpose = Literal["verify-email", "verify-phone", "password-reset", "login-code", "change-email"]
 MAX_TRIES = 5
+MAX_REPLACE_ATTEMPTS = 5
 CHALLENGES = CollectionSpec(
     "challenges", indexes=(Index(("link_hash",), unique=True), Index(("user_id",))), expires_field="expires_at"
 )
@@ -70,8 +71,15 @@ def issue(
     if link_token:
         document["link_hash"] = hash_code(link_token, pepper)
     collection = _challenges(container)
-    collection.delete(challenge_id)
-    collection.insert(document)
+    for _attempt in range(MAX_REPLACE_ATTEMPTS):
+        collection.delete(challenge_id)
+        try:
+            collection.insert(document)
+            break
+        except DuplicateKey:  # a concurrent request issued one between our delete and insert: replace it again
+            continue
+    else:
+        raise ServiceUnavailable("could not issue a code; try again")
     link = f"{container.settings.public_base_url}{link_path}?token={link_token}" if link_path else ""
     container.notifier.send(compose(purpose, channel, recipient, code=code, link=link))
 
@@ -110,7 +118,3 @@ def _take(collection: Collection, challenge: Document) -> bool:
         return collection.delete(challenge["_id"], expected_version=challenge["version"])
     except VersionConflict:
         return False
-
-
-def discard(container: Container, *, user_id: str, purpose: Purpose, bound_to: str | None = None) -> None:
-    _challenges(container).delete(_challenge_id(purpose, user_id, bound_to))

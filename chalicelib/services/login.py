@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from chalicelib.adapters.jwt_codec import TokenKind
 from chalicelib.adapters.store.port import CollectionSpec
-from chalicelib.domain.errors import AuthenticationFailed, Forbidden, RateLimited, VersionConflict
+from chalicelib.domain.errors import AuthenticationFailed, Forbidden, NotFound, RateLimited, VersionConflict
 from chalicelib.domain.otp import codes_match, verify_totp
 from chalicelib.observability import record_event
 from chalicelib.services import audit, challenges, sessions
@@ -65,9 +65,10 @@ def login(container: Container, email: str, password: str, *, client_ip: str, us
     if not user["email_verified"]:
         raise EmailNotVerified("verify your email address first; POST /auth/verify-email/resend sends a new code")
     if container.passwords.needs_rehash(user["password_hash"]):
-        users(container).update(
-            user["_id"], {"password_hash": container.passwords.hash(password)}, expected_version=user["version"]
-        )
+        with suppress(VersionConflict):  # a concurrent login rehashed it first; either hash is right
+            users(container).update(
+                user["_id"], {"password_hash": container.passwords.hash(password)}, expected_version=user["version"]
+            )
     methods = mfa_methods(user)
     if methods:
         return _mfa_challenge(container, user, methods)
@@ -85,18 +86,22 @@ def _mfa_challenge(container: Container, user: Document, methods: list[str]) -> 
     return {"mfa_required": True, "mfa_token": issued.token, "methods": methods}
 
 
-def _attempt(container: Container, mfa_token: str) -> Document:
+def _attempt(container: Container, mfa_token: str) -> tuple[Document, Document]:
+    """The live login attempt behind ``mfa_token`` and its user; a disabled or vanished account ends it (401)."""
     claims = container.tokens.verify(mfa_token, TokenKind.MFA_PENDING)
     attempt = _attempts(container).get(claims.jti)
     if attempt is None or attempt["user_id"] != claims.sub or attempt["tries"] >= MAX_MFA_TRIES:
         raise AuthenticationFailed("the sign-in attempt expired; sign in again")
-    return attempt
+    try:
+        user = get_user(container, attempt["user_id"])
+    except NotFound:
+        raise AuthenticationFailed("the sign-in attempt expired; sign in again") from None
+    return attempt, user
 
 
 def send_code(container: Container, mfa_token: str, method: str) -> None:
     """Send an SMS or email sign-in code bound to this login attempt."""
-    attempt = _attempt(container, mfa_token)
-    user = get_user(container, attempt["user_id"])
+    attempt, user = _attempt(container, mfa_token)
     if method not in mfa_methods(user):
         raise AuthenticationFailed(f"{method} codes are not enabled for this account")
     recipient = user["phone"] if method == "sms" else user["email"]
@@ -109,8 +114,7 @@ def send_code(container: Container, mfa_token: str, method: str) -> None:
 
 def verify(container: Container, request: MfaVerifyRequest, *, client_ip: str, user_agent: str) -> dict[str, Any]:
     """Finish a login with a second factor. Five wrong codes end the attempt; each code works once."""
-    attempt = _attempt(container, request.mfa_token)
-    user = get_user(container, attempt["user_id"])
+    attempt, user = _attempt(container, request.mfa_token)
     throttle(container, "code-verify:account", user["_id"])
     if request.method not in mfa_methods(user) or not _second_factor_ok(container, user, attempt, request):
         _count_try(container, attempt)

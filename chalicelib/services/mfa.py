@@ -9,10 +9,11 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from chalicelib.adapters.qr import otpauth_qr_svg_data_uri
-from chalicelib.domain.errors import AuthenticationFailed, ValidationFailed, VersionConflict
+from chalicelib.domain.errors import ValidationFailed, VersionConflict
 from chalicelib.domain.otp import hash_code, new_recovery_codes, new_totp_secret, provisioning_uri
 from chalicelib.observability import record_event
 from chalicelib.services import sessions
+from chalicelib.services.accounts import reauthenticate
 from chalicelib.services.login import accept_totp
 from chalicelib.services.messages import compose
 from chalicelib.services.users import get_user, users
@@ -26,9 +27,13 @@ if TYPE_CHECKING:
 ISSUER = "sharemeter"
 
 
-def setup_totp(container: Container, principal: Principal) -> dict[str, Any]:
-    """Create a pending TOTP secret (encrypted at rest) and return it with its otpauth URI and QR code."""
+def setup_totp(container: Container, principal: Principal, password: str) -> dict[str, Any]:
+    """Create a pending TOTP secret (encrypted at rest) and return it with its otpauth URI and QR code.
+
+    Needs the password again: a stolen access token alone must not be able to bind a second factor it controls.
+    """
     user = get_user(container, principal.user_id)
+    reauthenticate(container, user, password)
     if user.get("mfa", {}).get("totp", {}).get("enabled"):
         raise ValidationFailed("an authenticator app is already set up; turn it off first", field="method")
     secret = new_totp_secret()
@@ -66,8 +71,7 @@ def change_method(
 ) -> dict[str, Any]:
     """Turn SMS or email codes on or off, or TOTP off; needs the password again."""
     user = get_user(container, principal.user_id)
-    if not container.passwords.verify(user["password_hash"], change.password):
-        raise AuthenticationFailed("the password is wrong")
+    reauthenticate(container, user, change.password)
     if change.enabled:
         if change.method == "totp":
             raise ValidationFailed("turn TOTP on with /auth/totp/setup and /auth/totp/confirm", field="method")

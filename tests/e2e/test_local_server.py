@@ -104,7 +104,7 @@ def test_readme_walk_through_on_embedded_defaults(data_dir: Path) -> None:
         assert server.call("POST", "/auth/verify-email", {"email": "ann@example.org", "code": code})[0] == 200
         status, pair = server.call("POST", "/auth/login", {"email": "ann@example.org", "password": PASSWORD})
         assert status == 200
-        status, setup = server.call("POST", "/auth/totp/setup", token=pair["access_token"])
+        status, setup = server.call("POST", "/auth/totp/setup", {"password": PASSWORD}, token=pair["access_token"])
         authenticator = pyotp.TOTP(setup["secret"])
         status, confirmed = server.call(
             "POST", "/auth/totp/confirm", {"code": authenticator.now()}, token=pair["access_token"]

@@ -82,7 +82,7 @@ def test_v6_2_long_passphrases_of_64_characters_and_more_are_allowed(api: Api) -
 
 def test_totp_enrolment_then_login_needs_the_code_and_refuses_replay(api: Api) -> None:
     api.token = api.register_verified("totp@example.org")
-    setup = api.post("/auth/totp/setup")
+    setup = api.post("/auth/totp/setup", {"password": PASSWORD})
     assert setup.status == 200 and setup.json["otpauth_uri"].startswith("otpauth://totp/")
     assert setup.json["qr_svg"].startswith("data:image/svg+xml")
     authenticator = pyotp.TOTP(setup.json["secret"])
@@ -104,7 +104,7 @@ def test_totp_enrolment_then_login_needs_the_code_and_refuses_replay(api: Api) -
 
 def test_recovery_code_signs_in_once(api: Api) -> None:
     api.token = api.register_verified("recover@example.org")
-    secret = api.post("/auth/totp/setup").json["secret"]
+    secret = api.post("/auth/totp/setup", {"password": PASSWORD}).json["secret"]
     codes = api.post("/auth/totp/confirm", {"code": pyotp.TOTP(secret).at(api.clock())}).json["recovery_codes"]
     api.token = None
     for expected in (200, 401):
@@ -116,7 +116,7 @@ def test_recovery_code_signs_in_once(api: Api) -> None:
 
 def test_mfa_pending_token_is_refused_as_an_access_token(api: Api) -> None:
     api.token = api.register_verified("pending@example.org")
-    secret = api.post("/auth/totp/setup").json["secret"]
+    secret = api.post("/auth/totp/setup", {"password": PASSWORD}).json["secret"]
     api.post("/auth/totp/confirm", {"code": pyotp.TOTP(secret).at(api.clock())})
     api.token = None
     mfa_token = api.post("/auth/login", {"email": "pending@example.org", "password": PASSWORD}).json["mfa_token"]
@@ -203,7 +203,7 @@ def test_password_reset_for_unknown_email_answers_the_same(api: Api) -> None:
 
 def test_password_reset_does_not_bypass_two_factor(api: Api) -> None:
     api.token = api.register_verified("reset2fa@example.org")
-    secret = api.post("/auth/totp/setup").json["secret"]
+    secret = api.post("/auth/totp/setup", {"password": PASSWORD}).json["secret"]
     api.post("/auth/totp/confirm", {"code": pyotp.TOTP(secret).at(api.clock())})
     api.token = None
     api.post("/auth/password/forgot", {"email": "reset2fa@example.org"})

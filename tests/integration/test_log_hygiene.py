@@ -36,7 +36,7 @@ def test_v16_2_5_logs_hold_no_password_code_or_token(api: Api, log_output: io.St
     pair = api.post("/auth/login", {"email": "quiet@example.org", "password": PASSWORD}).json
     secrets_seen += [pair["access_token"], pair["refresh_token"]]
     api.post("/auth/login", {"email": "quiet@example.org", "password": "a wrong password guess"})
-    setup = api.post("/auth/totp/setup", token=pair["access_token"]).json
+    setup = api.post("/auth/totp/setup", {"password": PASSWORD}, token=pair["access_token"]).json
     totp_code = pyotp.TOTP(setup["secret"]).at(api.clock())
     secrets_seen += [setup["secret"], totp_code]
     confirmed = api.post("/auth/totp/confirm", {"code": totp_code}, token=pair["access_token"]).json

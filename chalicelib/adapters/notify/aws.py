@@ -36,6 +36,15 @@ class AwsNotifier:
     def _sns(self) -> Any:
         return self._client("sns")
 
+    def ping(self) -> None:
+        """One cheap SES call: proves the network path (NAT or VPC endpoint) and the credentials."""
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        try:
+            self._client("ses").get_send_quota()
+        except (BotoCoreError, ClientError) as error:
+            raise DeliveryFailed("SES is not reachable") from error
+
     def send(self, message: Message) -> str:
         from botocore.exceptions import BotoCoreError, ClientError
 

@@ -18,8 +18,12 @@ OUTBOX = CollectionSpec("outbox", indexes=(Index(("created_at",)), Index(("recip
 
 class OutboxNotifier:
     def __init__(self, store: DocumentStore, clock: Callable[[], float]) -> None:
+        self._store = store
         self._outbox = store.collection(OUTBOX)
         self._clock = clock
+
+    def ping(self) -> None:
+        self._store.ping()
 
     def send(self, message: Message) -> str:
         message_id = str(uuid.uuid4())

@@ -21,3 +21,7 @@ class Notifier(Protocol):
     def send(self, message: Message) -> str:
         """Deliver (or durably queue) the message; returns the provider's message id."""
         ...
+
+    def ping(self) -> None:
+        """Raise unless the provider answers (``GET /health``)."""
+        ...
