@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from pydantic import BaseModel
+from pydantic.json_schema import models_json_schema
 
 from chalicelib.http import ENDPOINTS, Endpoint
 from chalicelib.schemas.common import Problem
@@ -28,28 +29,55 @@ _REASONS = {
 }
 
 
+REF_TEMPLATE = "#/components/schemas/{model}"
+
+
 def build_spec(registered: Mapping[str, Mapping[str, object]], *, title: str, version: str) -> dict[str, Any]:
     """``registered`` is ``app.routes``: path -> method -> route entry."""
-    components: dict[str, Any] = {}
-    components["Problem"] = _schema(Problem, components)
+    endpoints = [
+        ENDPOINTS[(path, method)]
+        for path, methods in sorted(registered.items())
+        for method in sorted(methods)
+        if (path, method) in ENDPOINTS
+    ]
+    schemas = _Schemas(endpoints)
     paths: dict[str, Any] = {}
-    for path, methods in sorted(registered.items()):
-        for method in sorted(methods):
-            endpoint = ENDPOINTS.get((path, method))
-            if endpoint is not None:
-                paths.setdefault(path, {})[method.lower()] = _operation(endpoint, components)
+    for endpoint in endpoints:
+        paths.setdefault(endpoint.path, {})[endpoint.method.lower()] = _operation(endpoint, schemas)
     return {
         "openapi": "3.1.0",
         "info": {"title": title, "version": version},
         "paths": paths,
         "components": {
-            "schemas": components,
+            "schemas": schemas.components,
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}},
         },
     }
 
 
-def _operation(endpoint: Endpoint, components: dict[str, Any]) -> dict[str, Any]:
+class _Schemas:
+    """Every model's JSON Schema from ONE pydantic pass, so two models that share a class name (in different
+    modules) get distinct component names instead of overwriting each other."""
+
+    def __init__(self, endpoints: list[Endpoint]) -> None:
+        models = {Problem} | {
+            model for e in endpoints for model in (e.body, e.query, e.response) if model is not None
+        }
+        ordered = sorted(models, key=lambda m: (m.__module__, m.__qualname__))
+        refs, definitions = models_json_schema([(m, "validation") for m in ordered], ref_template=REF_TEMPLATE)
+        self.components: dict[str, Any] = definitions.get("$defs", {})
+        self._refs = {model: refs[(model, "validation")] for model in ordered}
+
+    def ref(self, model: type[BaseModel]) -> dict[str, Any]:
+        return dict(self._refs[model])
+
+    def resolved(self, model: type[BaseModel]) -> dict[str, Any]:
+        name = str(self._refs[model]["$ref"]).rsplit("/", 1)[-1]
+        schema: dict[str, Any] = self.components[name]
+        return schema
+
+
+def _operation(endpoint: Endpoint, schemas: _Schemas) -> dict[str, Any]:
     operation: dict[str, Any] = {
         "summary": endpoint.summary,
         "tags": list(endpoint.tags),
@@ -61,7 +89,7 @@ def _operation(endpoint: Endpoint, components: dict[str, Any]) -> dict[str, Any]
         "responses": {},
     }
     if endpoint.query is not None:
-        query_schema = _schema(endpoint.query, components)
+        query_schema = schemas.resolved(endpoint.query)
         required = set(query_schema.get("required", []))
         for name, prop in query_schema.get("properties", {}).items():
             parameter = {"name": name, "in": "query", "required": name in required, "schema": prop}
@@ -69,13 +97,13 @@ def _operation(endpoint: Endpoint, components: dict[str, Any]) -> dict[str, Any]
     if endpoint.body is not None:
         operation["requestBody"] = {
             "required": True,
-            "content": {"application/json": {"schema": _ref(endpoint.body, components)}},
+            "content": {"application/json": {"schema": schemas.ref(endpoint.body)}},
         }
     success: dict[str, Any] = {"description": "Success"}
     if endpoint.response is not None and endpoint.status != 204:
-        success["content"] = {"application/json": {"schema": _ref(endpoint.response, components)}}
+        success["content"] = {"application/json": {"schema": schemas.ref(endpoint.response)}}
     operation["responses"][str(endpoint.status)] = success
-    problem = {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}
+    problem = {"application/problem+json": {"schema": schemas.ref(Problem)}}
     statuses = set(endpoint.errors) | ({401} if endpoint.auth else set())
     if endpoint.body is not None:
         statuses |= {400, 413, 415}
@@ -84,17 +112,6 @@ def _operation(endpoint: Endpoint, components: dict[str, Any]) -> dict[str, Any]
     if endpoint.auth:
         operation["security"] = [{"bearer": []}]
     return operation
-
-
-def _ref(model: type[BaseModel], components: dict[str, Any]) -> dict[str, str]:
-    components[model.__name__] = _schema(model, components)
-    return {"$ref": f"#/components/schemas/{model.__name__}"}
-
-
-def _schema(model: type[BaseModel], components: dict[str, Any]) -> dict[str, Any]:
-    schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
-    components.update(schema.pop("$defs", {}))
-    return schema
 
 
 def _slug(path: str) -> str:

@@ -97,3 +97,29 @@ def test_dev_outbox_lists_messages_locally(api: Api) -> None:
     assert reply.status == 200
     assert [m["template"] for m in reply.json] == ["verify-email"]
     assert set(reply.json[0]) >= {"channel", "recipient", "subject", "body"}
+
+
+def test_openapi_never_merges_two_models_that_share_a_class_name(api: Api) -> None:
+    """schemas.bills.ShareOut and schemas.splits.ShareOut once overwrote each other in components."""
+    from chalicelib.http import ENDPOINTS
+
+    spec = api.get("/openapi.json").json
+    components = spec["components"]["schemas"]
+
+    def fields(ref: dict[str, str]) -> set[str]:
+        return set(components[ref["$ref"].rsplit("/", 1)[-1]].get("properties", {}))
+
+    models = {m for e in ENDPOINTS.values() for m in (e.body, e.response) if m is not None}
+    for model in models:
+        schema = model.model_json_schema()
+        own = set(schema.get("properties", {}))
+        for name, definition in schema.get("$defs", {}).items():
+            same_name = [c for c in components if c == name or c.endswith(f"__{name}")]
+            assert any(set(components[c].get("properties", {})) == set(definition.get("properties", {}))
+                       for c in same_name), f"{model.__name__}: nested {name} lost its own schema"
+        documented = [op for path in spec["paths"].values() for op in path.values()]
+        refs = [op["requestBody"]["content"]["application/json"]["schema"] for op in documented if "requestBody" in op]
+        refs += [r["content"]["application/json"]["schema"] for op in documented for r in op["responses"].values()
+                 if "application/json" in r.get("content", {})]
+        if own:
+            assert any(fields(ref) == own for ref in refs if "$ref" in ref), model.__name__
