@@ -69,3 +69,10 @@ def test_unverified_sender_is_a_delivery_failure_not_a_crash(aws_env: str) -> No
 def test_voice_without_a_provider_is_refused_clearly(aws_env: str) -> None:
     with pytest.raises(DeliveryFailed, match="no provider configured for voice"):
         _notifier(aws_env).send(Message("voice", "+4915112345678", "", "Hello", "reminder"))
+
+
+def test_health_ping_calls_ses_and_reports_an_unreachable_endpoint(aws_env: str) -> None:
+    _notifier(aws_env).ping()  # a real SES call against moto
+    unreachable = replace(Settings(), aws_region=REGION, aws_endpoint_url="http://127.0.0.1:9", ses_sender=SENDER)
+    with pytest.raises(DeliveryFailed, match="SES is not reachable"):
+        AwsNotifier(unreachable).ping()
