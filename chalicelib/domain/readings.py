@@ -433,6 +433,10 @@ def consumption_by_holder(
             if high <= low:
                 periods.append(PeriodConsumption(start, end, Fraction(0), False))
                 continue
+            if not points:  # no reading and no installation value: the rate alone (0 without one)
+                quantity = (rate or Fraction(0)) * days_between(low, high)
+                periods.append(PeriodConsumption(start, end, quantity, True))
+                continue
             low_total, low_basis = total_at(points, low, rate)
             high_total, high_basis = total_at(points, high, rate)
             is_estimated = Basis.ESTIMATED in (low_basis, high_basis)

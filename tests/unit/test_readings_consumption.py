@@ -58,6 +58,17 @@ def test_new_meter_without_history_uses_the_fallback_rate_for_estimates() -> Non
     assert estimate.is_estimated and estimate.quantity == 35
 
 
+def test_new_meter_without_readings_or_initial_value_estimates_at_the_fallback_rate() -> None:
+    # GIVEN a replacement meter with no installation value and no readings yet, the old meter used 7 a day
+    meter = Meter("m", installed_at=day(0))
+    # WHEN its consumption is asked for days 2..5 THEN it is estimated at the old meter's rate
+    [estimate] = consumption_between(meter, [], [day(2), day(5)], fallback_rate=Fraction(7))
+    assert estimate.is_estimated and estimate.quantity == 21
+    # and without a rate there is nothing to estimate with
+    [unknown] = consumption_between(meter, [], [day(2), day(5)])
+    assert unknown.is_estimated and unknown.quantity == 0
+
+
 def test_replaced_meter_consumption_is_the_sum_of_both_service_spans() -> None:
     old = Meter("old", installed_at=day(-10), removed_at=day(15))
     new = Meter("new", installed_at=day(15), initial_value=Fraction(0))
