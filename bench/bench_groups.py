@@ -39,7 +39,7 @@ def seed(container: Container, *, user_id: str, count: int, others: int = 0) -> 
                 "billing_cycle_days": None, "default_allocation_key": "consumption", "reading_window_days": 3,
                 "payment_terms_days": 14, "timezone": "Europe/Berlin"}
     groups(container).insert_many([
-        {"_id": g, "name": f"Group {i}", **settings, "status": ACTIVE, "owner_ids": [user_id], "unpaid_bills": 0,
+        {"_id": g, "name": f"Group {i}", **settings, "status": ACTIVE, "owner_ids": [user_id], "unpaid_bill_ids": [],
          "created_by": user_id, "created_at": now, "updated_at": now}
         for i, g in enumerate(group_ids)
     ])

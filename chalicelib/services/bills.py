@@ -15,8 +15,11 @@ joining and leaving, in the group's time zone; former members too), and consumpt
 period (``services.consumption``: a meter that changed hands counts for each holder up to or from the interim reading;
 estimated values are marked). A request may instead give participants, presence and/or consumption explicitly.
 
-Issuing counts the bill in the group's ``unpaid_bills`` (before the write, see ``groups.adjust_unpaid_bills``) so the
-group cannot be deleted while it is unpaid; ``refresh_settled`` uncounts it once every share is paid.
+Issuing adds the bill to the group's ``unpaid_bill_ids`` (before the write, see ``groups.track_bills``; this also
+locks the group's currency) so the group cannot be deleted while it is unpaid. ``refresh_settled`` recomputes, from the
+derived share statuses, each issued bill's ``is_settled`` and its place in that set: a bill whose shares are all paid
+leaves it, and one that turns unpaid again (a reversed payment) comes back. Every step is idempotent, so a crash
+between the bill and the group write is repaired by the next refresh (the next payment or issue in the group).
 """
 
 from __future__ import annotations
@@ -481,7 +484,7 @@ def issue(
     outstanding = not is_credit and any(s["minor"] > 0 and s["participant"] != bill["payee"] for s in shares)
     changes: dict[str, Any] = {
         "state": ISSUED, "allocation": allocation, "shares": shares, **dates, "issued_at": utc_iso(now),
-        "issued_by": membership.user_id, "is_settled": not outstanding, "counted_unpaid": outstanding,
+        "issued_by": membership.user_id, "is_settled": not outstanding,
         "next_reminder_at": dates["due_soon_reminder_at"] if outstanding else None, "reminded": {},
         "updated_at": utc_iso(now),
     }
@@ -490,49 +493,66 @@ def issue(
         target=f"bill:{bill_id}", before={"state": REVIEW},
         after={"state": ISSUED, "total": allocation["total"], "due_on": dates["due_on"]}, client_ip=client_ip,
     )
-    if outstanding:
-        groups.adjust_unpaid_bills(container, bill["group_id"], +1)
+    groups.track_bills(container, bill["group_id"], unpaid=[bill_id] if outstanding else [], issuing=True)
     try:
         stored = audit.update_with(container, bills(container), bill, changes, pending,
                                    expected_version=bill["version"])
     except DomainError:
         if outstanding:
-            groups.adjust_unpaid_bills(container, bill["group_id"], -1)
+            groups.track_bills(container, bill["group_id"], paid=[bill_id])  # never issued: not unpaid
         raise
     record_event("bill.issued", group_id=bill["group_id"], shares=len(shares))
     ledger = load(container, bill["group_id"])
-    refresh_settled(container, ledger)
+    refresh_settled(container, ledger, bill["group_id"])
     return view(stored, _state_map(ledger, now_iso(container)))
 
 
-def refresh_settled(container: Container, ledger: Ledger) -> int:
-    """Mark issued bills whose every share is paid as settled and uncount them; returns how many changed."""
-    open_by_bill: dict[str, bool] = {}
+def refresh_settled(container: Container, ledger: Ledger, group_id: str | None = None) -> int:
+    """Recompute every issued bill's ``is_settled`` and the group's unpaid set from the derived share statuses.
+
+    Idempotent: a bill is settled when no share is open (paid or credit), unsettled again when one is; the group's
+    ``unpaid_bill_ids`` gets the open bills and loses the others in one conditional write. Returns how many bills
+    changed ``is_settled``.
+    """
+    open_by_bill: dict[str, bool] = {bill["_id"]: False for bill in ledger.bills}
     for state in ledger.states(now_iso(container)):
         is_open = state.status not in (ShareStatus.PAID, ShareStatus.CREDIT)
         open_by_bill[state.share.bill_id] = open_by_bill.get(state.share.bill_id, False) or is_open
     changed = 0
     for bill in ledger.bills:
-        if bill.get("is_settled") or open_by_bill.get(bill["_id"], False):
+        if bool(bill.get("is_settled")) == (not open_by_bill[bill["_id"]]):
             continue
-        if _mark_settled(container, bill):
+        if _mark_settled(container, bill, settled=not open_by_bill[bill["_id"]]):
             changed += 1
+    owner = group_id or (ledger.bills[0]["group_id"] if ledger.bills else None)
+    if owner is not None:
+        groups.track_bills(container, owner, unpaid=[b for b, is_open in open_by_bill.items() if is_open],
+                           paid=[b for b, is_open in open_by_bill.items() if not is_open])
     return changed
 
 
-def _mark_settled(container: Container, bill: Document) -> bool:
-    """Set ``is_settled`` in one conditional write, then uncount the bill; whoever wins the write uncounts it."""
+def _mark_settled(container: Container, bill: Document, *, settled: bool) -> bool:
+    """Set ``is_settled`` (and the next reminder) in one conditional write; False if it already had that value."""
     current: Document | None = bill
     for _ in range(_MAX_RETRIES):
-        if current is None or current.get("is_settled"):
+        if current is None or bool(current.get("is_settled")) == settled:
             return False
+        reminder = None if settled else _next_reminder(current)
+        changes: dict[str, Any] = {"is_settled": settled, "next_reminder_at": reminder}
         try:
-            bills(container).update(current["_id"], {"is_settled": True, "next_reminder_at": None},
-                                    expected_version=current["version"])
+            bills(container).update(current["_id"], changes, expected_version=current["version"])
         except VersionConflict:
             current = bills(container).get(bill["_id"])  # e.g. the reminder job marked a reminder meanwhile
             continue
-        if current.get("counted_unpaid"):
-            groups.adjust_unpaid_bills(container, current["group_id"], -1)
         return True
     return False
+
+
+def _next_reminder(bill: Document) -> str | None:
+    """The reminder still to send to a bill that is unpaid again: due-soon unless one was sent, then overdue."""
+    sent = {kind for kinds in (bill.get("reminded") or {}).values() for kind in kinds}
+    if "overdue" in sent:
+        return None
+    if "due_soon" in sent:
+        return str(bill["overdue_reminder_at"])
+    return str(bill["due_soon_reminder_at"])

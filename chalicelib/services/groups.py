@@ -4,8 +4,12 @@ A group is one document. It also holds the two group-wide invariants that must n
 
 - ``owner_ids``, the owners. Changes keep it a subset of the members whose role is owner (shrunk before a demotion,
   grown after a promotion), so "never fewer than one owner" is checked and written in this one document.
-- ``unpaid_bills``, a counter the bills service moves with ``adjust_unpaid_bills`` (+1 before it issues a bill, -1 when
-  a bill is settled or voided). Deleting a group checks it in the same conditional write that marks the group deleted.
+- ``unpaid_bill_ids``, the set of issued bills with something outstanding. The bills service adds or removes one id
+  per conditional write (``track_bills``), recomputed from the bill's derived status, so repeating a step after a crash
+  changes nothing, and a settled bill that turns unpaid again (a reversed payment) is counted again. Deleting a group
+  checks the set is empty in the same conditional write that marks the group deleted.
+- ``has_issued_bills``, set (with the first issued bill's id added) before any bill of the group is issued: from then
+  on the currency cannot change (``CurrencyLocked``), because balances and payments are amounts in that currency.
 
 Deletion is soft: the group is marked deleted (audited) and then every membership is marked ``group-deleted`` so that
 ``authorize`` (which reads only the membership) answers 404. If that second step is interrupted, repeating the DELETE
@@ -16,6 +20,7 @@ page of their memberships, one ``get_many`` of those groups.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from chalicelib.adapters.store.port import CollectionSpec
@@ -52,6 +57,11 @@ class GroupHasUnpaidBills(Conflict):
     title = "The group still has unpaid bills"
 
 
+class CurrencyLocked(Conflict):
+    code = "currency-locked"
+    title = "The currency cannot change once a bill is issued"
+
+
 def groups(container: Container) -> Collection:
     return container.store.collection(GROUPS)
 
@@ -68,7 +78,7 @@ def view(group: Document, role: Role | str) -> dict[str, Any]:
     return {
         "id": group["_id"],
         **{name: group.get(name) for name in SETTINGS_FIELDS},
-        "unpaid_bills": group.get("unpaid_bills", 0),
+        "unpaid_bills": len(group.get("unpaid_bill_ids") or []),
         "your_role": str(role),
         "created_at": group["created_at"],
         "updated_at": group["updated_at"],
@@ -99,7 +109,7 @@ def create(container: Container, *, user_id: str, request: GroupCreate, client_i
     now = utc_iso(container.clock())
     group_id = uuid.uuid4().hex
     group: Document = {
-        "_id": group_id, **settings, "status": ACTIVE, "owner_ids": [user_id], "unpaid_bills": 0,
+        "_id": group_id, **settings, "status": ACTIVE, "owner_ids": [user_id], "unpaid_bill_ids": [],
         "created_by": user_id, "created_at": now, "updated_at": now,
     }
     pending = audit.intent(
@@ -153,6 +163,9 @@ def update(
     changed = {name: value for name, value in after.items() if before[name] != value}
     if group["version"] != expected_version:
         raise VersionConflict(f"the group is at version {group['version']}, not {expected_version}")
+    if "currency" in changed and group.get("has_issued_bills"):
+        # the conditional write below re-checks it: issuing sets the flag and so bumps the version
+        raise CurrencyLocked("the group has issued bills in its currency; create a new group for another currency")
     if not changed:
         return view(group, membership.role)
     pending = audit.intent(
@@ -174,15 +187,16 @@ def delete(container: Container, membership: Membership, *, expected_version: in
     if group.get("status") == ACTIVE:
         if expected_version is not None and group["version"] != expected_version:
             raise VersionConflict(f"the group is at version {group['version']}, not {expected_version}")
-        if group.get("unpaid_bills", 0) > 0:
-            raise GroupHasUnpaidBills(f"the group has {group['unpaid_bills']} unpaid bill(s); settle them first")
+        unpaid = group.get("unpaid_bill_ids") or []
+        if unpaid:
+            raise GroupHasUnpaidBills(f"the group has {len(unpaid)} unpaid bill(s); settle them first")
         now = utc_iso(container.clock())
         pending = audit.intent(
             container, group_id=group["_id"], actor_id=membership.user_id, action="group.delete",
             target=f"group:{group['_id']}", before={"status": ACTIVE}, after={"status": "deleted"},
             client_ip=client_ip,
         )
-        # The conditional write re-checks unpaid_bills: a bill counted meanwhile bumped the version.
+        # The conditional write re-checks unpaid_bill_ids: a bill counted meanwhile bumped the version.
         audit.update_with(container, groups(container), group, {"status": "deleted", "deleted_at": now}, pending)
     _close_memberships(container, group["_id"], last=membership.user_id)
     record_event("group.deleted", group_id=group["_id"])
@@ -216,21 +230,33 @@ def _mark_closed(collection: Collection, member: Document) -> None:
             member = fresh
 
 
-def adjust_unpaid_bills(container: Container, group_id: str, delta: int) -> int:
-    """Move the group's unpaid-bill counter (the bills service's hook); returns the new count.
+def track_bills(
+    container: Container, group_id: str, *, unpaid: Iterable[str] = (), paid: Iterable[str] = (),
+    issuing: bool = False,
+) -> Document:
+    """Add ``unpaid`` to and remove ``paid`` from ``unpaid_bill_ids`` in one conditional write (idempotent).
 
-    Call with +1 *before* issuing a bill (so a concurrent delete either sees it or makes the issue fail with
-    ``NotFound``) and -1 once a bill is settled or voided. Never goes below zero.
+    ``issuing``: a bill of the group is about to be issued, so ``has_issued_bills`` is set (locking the currency).
+    Call it *before* writing an issued bill (a concurrent delete then either sees the bill or makes the issue fail
+    with ``NotFound``), and with the derived status of issued bills afterwards. Returns the group as written.
     """
     collection = groups(container)
+    adding, removing = set(unpaid), set(paid)
     for _ in range(MAX_RETRIES):
         group = load(container, group_id)
-        count = max(0, int(group.get("unpaid_bills", 0)) + delta)
+        current = list(group.get("unpaid_bill_ids") or [])
+        wanted = sorted((set(current) - removing) | adding)
+        changes: dict[str, Any] = {}
+        if wanted != sorted(current):
+            changes["unpaid_bill_ids"] = wanted
+        if issuing and not group.get("has_issued_bills"):
+            changes["has_issued_bills"] = True
+        if not changes:
+            return group
         try:
-            collection.update(group_id, {"unpaid_bills": count}, expected_version=group["version"])
+            return collection.update(group_id, changes, expected_version=group["version"])
         except VersionConflict:
             continue
-        return count
     raise VersionConflict("the group changed too often meanwhile; try again")
 
 

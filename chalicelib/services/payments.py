@@ -3,8 +3,8 @@
 A payment is one document; its ``Idempotency-Key`` is a unique index per group, so sending the same request twice
 records it once (the second answer replays the first; the same key with a different payment is a 409). A member who
 pays the utility directly is recorded as a payment to ``utility``: it credits them, and settle-up then has the others
-pay them. After each payment, bills whose every share is now paid are marked settled (``bills.refresh_settled``),
-which is what lets the group be deleted once nothing is unpaid.
+pay them. After each payment every issued bill's settled state and the group's unpaid set are recomputed from the
+derived share statuses (``bills.refresh_settled``), which is what lets the group be deleted once nothing is unpaid.
 """
 
 from __future__ import annotations
@@ -105,7 +105,7 @@ def record(
             raise
         return _replay(raced, fingerprint), False
     record_event("payment.recorded", group_id=group_id)
-    bills.refresh_settled(container, load(container, group_id))
+    bills.refresh_settled(container, load(container, group_id), group_id)
     return view(stored), True
 
 

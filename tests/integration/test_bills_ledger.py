@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from chalicelib.services import groups as group_service
 from tests.integration.bill_helpers import balances, cast_since, freeze, issued, pay, relogin
 from tests.integration.conftest import Api
 from tests.integration.group_helpers import Cast
@@ -148,3 +149,35 @@ def test_payee_owes_nothing_to_themselves(api: Api, group: Cast) -> None:
     assert _statuses(api, group, bill["id"])[owner] == ("paid", "30.00")
     assert balances(api, group.group_id, group.token("viewer")) == {owner: "60.00", admin: "-30.00",
                                                                    member: "-30.00"}
+
+
+def test_currency_change_is_refused_once_a_bill_is_issued(api: Api, group: Cast) -> None:
+    token = group.token("owner")
+    path = f"/groups/{group.group_id}"
+    before = api.get(path, token=token).json
+    changed = api.patch(path, {"currency": "CHF", "version": before["version"]}, token=token)
+    assert changed.status == 200, changed.json  # no bill yet: the currency may still change
+    api.patch(path, {"currency": "EUR", "version": changed.json["version"]}, token=token)
+    issued(api, group, NINETY)
+    current = api.get(path, token=token).json
+    refused = api.patch(path, {"currency": "CHF", "version": current["version"]}, token=token)
+    assert refused.status == 409 and refused.json["type"].endswith("/currency-locked"), refused.json
+    renamed = api.patch(path, {"name": "Still fine", "version": current["version"]}, token=token)
+    assert renamed.status == 200 and renamed.json["currency"] == "EUR"
+
+
+def test_issue_retried_after_a_crash_counts_the_bill_once(api: Api, group: Cast) -> None:
+    # GIVEN a bill issued while an earlier attempt had already counted it in the group (crash after that write)
+    token = group.token("owner")
+    created = api.post(f"/groups/{group.group_id}/bills", NINETY, token=token)
+    bill_id = created.json["id"]
+    base = f"/groups/{group.group_id}/bills/{bill_id}"
+    reviewed = api.post(f"{base}/review", headers={"If-Match": created.header("ETag") or ""}, token=token)
+    group_service.track_bills(api.container, group.group_id, unpaid=[bill_id], issuing=True)
+    done = api.post(f"{base}/issue", headers={"If-Match": reviewed.header("ETag") or ""}, token=token)
+    assert done.status == 200, done.json
+    # THEN it is one unpaid bill, and paying it in full leaves none
+    assert api.get(f"/groups/{group.group_id}", token=token).json["unpaid_bills"] == 1
+    for who in _ids(group):
+        assert pay(api, group.group_id, token, {"from": who, "to": "utility", "amount": "30.00"}).status == 201
+    assert api.get(f"/groups/{group.group_id}", token=token).json["unpaid_bills"] == 0

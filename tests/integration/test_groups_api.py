@@ -172,10 +172,10 @@ def test_delete_is_refused_while_bills_are_unpaid_then_soft_and_audited(api: Api
     c = cast(api)
     owner = c.token("owner")
     path = f"/groups/{c.group_id}"
-    group_service.adjust_unpaid_bills(api.container, c.group_id, +1)
+    group_service.track_bills(api.container, c.group_id, unpaid=["bill-1"])
     refused = api.call("DELETE", path, token=owner)
     assert refused.status == 409 and refused.json["type"].endswith("/group-has-unpaid-bills")
-    group_service.adjust_unpaid_bills(api.container, c.group_id, -1)
+    group_service.track_bills(api.container, c.group_id, paid=["bill-1"])
     assert api.call("DELETE", path, token=owner).status == 204
     for role in ("owner", "admin", "member", "viewer"):
         assert api.get(path, token=c.token(role)).status == 404
@@ -216,3 +216,15 @@ def test_people_can_be_in_many_groups_with_different_roles(api: Api) -> None:
     add_member(api, second, bob, alice, "viewer")
     roles = {g["id"]: g["your_role"] for g in api.get("/groups", token=alice.token).json["items"]}
     assert roles == {first: "owner", second: "viewer"}
+
+
+def test_unpaid_bill_tracking_is_idempotent_when_a_step_is_repeated(api: Api) -> None:
+    # GIVEN an issue that was interrupted after counting the bill, then retried (counting it again)
+    c = cast(api)
+    group_service.track_bills(api.container, c.group_id, unpaid=["bill-1"], issuing=True)
+    group_service.track_bills(api.container, c.group_id, unpaid=["bill-1"], issuing=True)
+    # THEN the bill is counted once, and settling it (twice) leaves nothing unpaid
+    assert api.get(f"/groups/{c.group_id}", token=c.token("owner")).json["unpaid_bills"] == 1
+    group_service.track_bills(api.container, c.group_id, paid=["bill-1"])
+    group_service.track_bills(api.container, c.group_id, paid=["bill-1"])
+    assert api.get(f"/groups/{c.group_id}", token=c.token("owner")).json["unpaid_bills"] == 0
