@@ -173,8 +173,10 @@ def record(
         document["idempotency_key"] = scoped_key
     try:
         stored = readings(container).insert(document)
-    except DuplicateKey as error:
-        if scoped_key is not None and "idempotency" in error.index_name:
+    except DuplicateKey:
+        # A concurrent request with the same key may have won; backends differ in which broken unique index they name
+        # (SQLite the idempotency key, MongoDB ``(meter_id, taken_at)``), so look for the replay first in any case.
+        if scoped_key is not None:
             replay = _replay(container, scoped_key, meter_id, value, taken_at, meter.get("digits"))
             if replay is not None:
                 return replay, False
