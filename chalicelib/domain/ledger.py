@@ -9,10 +9,15 @@ moves the same amount in both directions:
 * a payment of ``amount`` from ``payer`` to ``payee`` gives it to the payer's balance and takes it from the payee's.
   Paying the utility directly is a payment to the party ``UTILITY``, which credits the payer.
 
-A share's status is derived, never stored: the debtor's payments cover their shares, first the payments that name the
-share's bill, then everything else (payments that name no bill, excess over a named share, credits) in order of due
-date (oldest first, ties by bill id). Covered in full: ``paid``; otherwise ``overdue`` once ``now`` has reached the
-share's ``overdue_at``, else ``partially_paid`` or ``due``. A share owed to oneself (the payee's own share) is paid.
+A share's status is derived, never stored: the debtor's net cash out covers their shares, first the payments that name
+the share's bill, then everything else (payments that name no bill, excess over a named share, credits) in order of due
+date (oldest first, ties by bill id). Net cash out is taken per pair of parties: what ``a`` paid ``b`` minus what ``b``
+paid back to ``a`` (a reverse payment, the documented way to undo a wrong one), so a refund undoes coverage while money
+a bill holder collects from the others never reduces the holder's own coverage. Money paid back first cancels payments
+that name the same bill, then those that name no bill, then named ones in bill id order (deterministic, independent of
+input order): a reverse payment naming the same bill as the wrong one (or both none) undoes it exactly.
+Covered in full: ``paid``; otherwise ``overdue`` once ``now`` has reached the share's ``overdue_at``, else
+``partially_paid`` or ``due``. A share owed to oneself (the payee's own share) is paid.
 """
 
 from __future__ import annotations
@@ -101,7 +106,7 @@ def share_states(shares: Sequence[Share], payments: Iterable[Payment], now: str)
     """The status of every share at ``now`` (UTC ISO), in the order given."""
     named: dict[tuple[str, str], int] = defaultdict(int)
     general: dict[str, int] = defaultdict(int)
-    for payment in payments:
+    for payment in net_payments(payments):
         if payment.bill_id is None:
             general[payment.payer] += payment.amount
         else:
@@ -125,6 +130,36 @@ def share_states(shares: Sequence[Share], payments: Iterable[Payment], now: str)
         covered[index] += take
         general[share.debtor] -= take
     return [_state(share, covered.get(index), now) for index, share in enumerate(shares)]
+
+
+def net_payments(payments: Iterable[Payment]) -> list[Payment]:
+    """Payments netted per pair of parties: only the direction with more money keeps the difference.
+
+    Per pair, money paid back first cancels payments naming the same bill (no bill cancels no bill); what is left of the
+    smaller direction is then subtracted from the larger one's payments that name no bill, then from named ones in bill
+    id order. A reverse payment that names the same bill as the wrong one therefore undoes it exactly.
+    """
+    flows: dict[tuple[str, str], dict[str | None, int]] = defaultdict(lambda: defaultdict(int))
+    for payment in payments:
+        flows[(payment.payer, payment.payee)][payment.bill_id] += payment.amount
+    netted: list[Payment] = []
+    for (payer, payee) in sorted(flows):
+        if (payer, payee) > (payee, payer) and (payee, payer) in flows:
+            continue  # the pair is handled from its other direction
+        out, back = dict(flows[(payer, payee)]), dict(flows.get((payee, payer), {}))
+        for bill_id in set(out) & set(back):
+            same = min(out[bill_id], back[bill_id])
+            out[bill_id] -= same
+            back[bill_id] -= same
+        larger, smaller, keeper = (out, back, (payer, payee)) if sum(out.values()) >= sum(back.values()) else (
+            back, out, (payee, payer))
+        left = sum(smaller.values())
+        for bill_id in sorted(larger, key=lambda b: (b is not None, b or "")):
+            take = min(left, larger[bill_id])
+            left -= take
+            if larger[bill_id] > take:
+                netted.append(Payment(keeper[0], keeper[1], larger[bill_id] - take, bill_id))
+    return netted
 
 
 def _state(share: Share, covered: int | None, now: str) -> ShareState:

@@ -181,3 +181,21 @@ def test_issue_retried_after_a_crash_counts_the_bill_once(api: Api, group: Cast)
     for who in _ids(group):
         assert pay(api, group.group_id, token, {"from": who, "to": "utility", "amount": "30.00"}).status == 201
     assert api.get(f"/groups/{group.group_id}", token=token).json["unpaid_bills"] == 0
+
+
+def test_reversed_payment_makes_a_settled_bill_unpaid_again(api: Api, group: Cast) -> None:
+    owner, admin, member = _ids(group)
+    token = group.token("owner")
+    bill = issued(api, group, NINETY)
+    for who in (owner, admin, member):
+        assert pay(api, group.group_id, token, {"from": who, "to": "utility", "amount": "30.00",
+                                                "bill_id": bill["id"]}).status == 201
+    assert api.get(f"/groups/{group.group_id}", token=token).json["unpaid_bills"] == 0
+    # WHEN the admin's payment turns out wrong and is reversed (the utility pays it back)
+    assert pay(api, group.group_id, token, {"from": "utility", "to": admin, "amount": "30.00",
+                                            "bill_id": bill["id"]}).status == 201
+    # THEN the admin's share is open again, the bill is unsettled and counted, and the group cannot be deleted
+    assert _statuses(api, group, bill["id"])[admin] == ("due", "0.00")
+    assert api.get(f"/groups/{group.group_id}/bills/{bill['id']}", token=token).json["is_settled"] is False
+    assert api.get(f"/groups/{group.group_id}", token=token).json["unpaid_bills"] == 1
+    assert api.call("DELETE", f"/groups/{group.group_id}", token=token).status == 409
