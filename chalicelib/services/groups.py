@@ -176,6 +176,10 @@ def update(
         container, groups(container), group, {**changed, "updated_at": utc_iso(container.clock())}, pending,
         expected_version=expected_version,
     )
+    if changed.keys() & {"reading_window_days", "timezone", "billing_cycle"}:  # the reading window moved
+        from chalicelib.services import reminder_schedule
+
+        reminder_schedule.sync_group(container, group["_id"])
     return view(stored, membership.role)
 
 

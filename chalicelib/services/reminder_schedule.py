@@ -5,6 +5,8 @@ service calls ``sync_group`` whenever a group's meters or their assignments chan
 run recomputes the exact time). The job (``chalicelib.jobs.reading_reminders``) reads only documents with
 ``due_at <= now`` and moves each one to the next instant anybody in it can be due, so its cost follows due groups and
 participants, not all of them. ``reminded`` is keyed by the window (``window_boundary``): a new window starts empty.
+A group whose roster empties keeps its document (empty roster, due ``NEVER``), so refilling the roster inside the same
+window does not send that window's reminders again.
 """
 
 from __future__ import annotations
@@ -22,6 +24,8 @@ if TYPE_CHECKING:
     from chalicelib.bootstrap import Container
 
 SCHEDULES = CollectionSpec("reading_reminder_schedules", indexes=(Index(("due_at",)),))
+#: ``due_at`` of a schedule with nobody to remind: later than any run.
+NEVER = "9999-12-31T00:00:00.000000Z"
 _RETRIES = 10
 
 
@@ -39,7 +43,7 @@ def roster_of(meters: list[Document], now: str) -> list[dict[str, Any]]:
 
 
 def sync_group(container: Container, group_id: str) -> None:
-    """Rebuild the group's roster from its meters and make it due now (or drop it when nobody has a meter)."""
+    """Rebuild the group's roster from its meters and make it due now (never, while nobody has a meter)."""
     now = utc_iso(container.clock())
     roster = roster_of(meter_service.group_meters(container, group_id=group_id), now)
     collection = schedules(container)
@@ -47,8 +51,8 @@ def sync_group(container: Container, group_id: str) -> None:
         document = collection.get(group_id)
         try:
             if not roster:
-                if document is not None:
-                    collection.delete(group_id, expected_version=document["version"])
+                if document is not None:  # kept with its ``reminded`` record for a refill in the same window
+                    collection.update(group_id, {"roster": [], "due_at": NEVER}, expected_version=document["version"])
                 return
             if document is None:
                 collection.insert({"_id": group_id, "roster": roster, "due_at": now, "window_boundary": None,

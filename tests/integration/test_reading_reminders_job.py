@@ -8,7 +8,7 @@ import logging
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -102,3 +102,32 @@ def test_a_member_who_left_the_group_is_not_reminded(api: Api, flat: dict[str, A
     assert summary.reminders == 1
     assert reminders_to(api, flat["first"]) == []
     assert reminders_to(api, flat["second"]) == ["reading-reminder"]
+
+
+def test_turning_reading_reminders_on_reschedules_the_group_at_once(api: Api, flat: dict[str, Any]) -> None:
+    group_url = f"/groups/{flat['group']}"
+    owner = flat["owner"].token
+    # GIVEN reminders are off, so the job looks at the group again only a day later
+    version = api.get(group_url, token=owner).json["version"]
+    assert api.patch(group_url, {"reading_window_days": 0, "version": version}, token=owner).status == 200
+    assert reading_reminders.run(api.container, FROZEN).reminders == 0
+    # WHEN an owner turns them back on
+    version = api.get(group_url, token=owner).json["version"]
+    assert api.patch(group_url, {"reading_window_days": 3, "version": version}, token=owner).status == 200
+    # THEN the next hourly run reminds both members, not a day later
+    assert reading_reminders.run(api.container, FROZEN + timedelta(hours=1)).reminders == 2
+
+
+def test_emptying_and_refilling_the_roster_in_a_window_does_not_remind_again(api: Api, flat: dict[str, Any]) -> None:
+    owner = flat["owner"].token
+    assert reading_reminders.run(api.container, FROZEN).reminders == 2  # the opening reminders
+    # GIVEN both meters are unassigned (nobody left to remind) and then assigned again, in the same window
+    for serial in ("A", "B"):
+        url = f"{flat['base']}/{flat['meters'][serial]}"
+        assert api.patch(url, {"participant_id": None}, token=owner).status == 200
+    for serial, who in (("A", "first"), ("B", "second")):
+        url = f"{flat['base']}/{flat['meters'][serial]}"
+        assert api.patch(url, {"participant_id": flat[who].user_id}, token=owner).status == 200
+    # WHEN the job runs again THEN nobody gets the opening reminder a second time
+    assert reading_reminders.run(api.container, FROZEN + timedelta(hours=1)).reminders == 0
+    assert reminders_to(api, flat["first"]) == ["reading-reminder"]
