@@ -11,6 +11,7 @@ from typing import Any, Literal
 from chalice.app import Blueprint
 from pydantic import BaseModel, ConfigDict
 
+from chalicelib.domain.policy import is_allowed
 from chalicelib.http import Reply, RequestContext, expected_version, route, tagged
 from chalicelib.schemas.bills import (
     AdjustmentCreate,
@@ -125,7 +126,8 @@ def record_payment(ctx: RequestContext, body: PaymentCreate, group_id: str) -> R
     own = body.payer == ctx.require_principal().user_id
     membership = _authorize(ctx, group_id, "payment.create" if own else "payment.record")
     view, created = payments.record(ctx.container, membership, request=body,
-                                    idempotency_key=ctx.headers.get("idempotency-key"), client_ip=ctx.client_ip)
+                                    idempotency_key=ctx.headers.get("idempotency-key"), client_ip=ctx.client_ip,
+                                    own_share_only=not is_allowed(membership.role, "payment.record"))
     return Reply(view, 201 if created else 200, {} if created else {"Idempotent-Replayed": "true"})
 
 

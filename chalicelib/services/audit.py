@@ -272,6 +272,15 @@ def update_with(
     return _clear(collection, updated)
 
 
+def finish(container: Container, collection: Collection, document: Document) -> Document:
+    """Complete an intent a crash left in ``document`` (for documents read again but never written again)."""
+    leftover = document.get("audit_pending")
+    if not leftover:
+        return document
+    complete(container, leftover)
+    return _clear(collection, document)
+
+
 def _clear(collection: Collection, document: Document) -> Document:
     try:
         return collection.update(document["_id"], {"audit_pending": None}, expected_version=document["version"])

@@ -13,7 +13,8 @@ Inputs are resolved when the draft is written: the group's currency and default 
 admins and members; viewers only watch) with their weights, presence from their membership history (the days between
 joining and leaving, in the group's time zone; former members too), and consumption from the meter readings of the
 period (``services.consumption``: a meter that changed hands counts for each holder up to or from the interim reading;
-estimated values are marked). A request may instead give participants, presence and/or consumption explicitly.
+estimated values are marked). A request may instead give participants, presence and/or consumption explicitly;
+explicit participants must be paying members of the group (current or former), never outsiders.
 
 Issuing adds the bill to the group's ``unpaid_bill_ids`` (before the write, see ``groups.track_bills``; this also
 locks the group's currency) so the group cannot be deleted while it is unpaid. ``refresh_settled`` recomputes, from the
@@ -176,6 +177,11 @@ def resolve(container: Container, group: Document, request: Mapping[str, Any]) -
     presence: Mapping[str, list[Mapping[str, str]]] = request.get("presence") or {}
     if explicit:
         participants = [dict(p) for p in explicit]
+        paying = {member["user_id"] for member in _paying_memberships(container, group["_id"])}
+        for index, participant in enumerate(participants):
+            if participant.get("id") not in paying:
+                raise ValidationFailed("not a paying member (owner, admin, member) of this group, now or before",
+                                       field=f"participants[{index}].id")
         for participant in participants:
             if participant["id"] in presence:
                 participant["present"] = [dict(stay) for stay in presence[participant["id"]]]

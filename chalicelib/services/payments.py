@@ -5,6 +5,14 @@ records it once (the second answer replays the first; the same key with a differ
 pays the utility directly is recorded as a payment to ``utility``: it credits them, and settle-up then has the others
 pay them. After each payment every issued bill's settled state and the group's unpaid set are recomputed from the
 derived share statuses (``bills.refresh_settled``), which is what lets the group be deleted once nothing is unpaid.
+
+Who may record what: with ``payment.record`` (owners, admins) any payment between parties of the group. With only
+``payment.create`` (members paying their own share) the payer must be the caller, the payee the creditor of one of the
+caller's outstanding shares (the bill holder) or ``utility``, and the amount at most what the caller still owes that
+payee (all of it for ``utility``); anything else is ``Forbidden``.
+
+A payment document is written once; an audit intent left in it by a crash between the insert and the append is
+completed when the same ``Idempotency-Key`` is replayed (``audit.finish``).
 """
 
 from __future__ import annotations
@@ -16,7 +24,7 @@ import uuid
 from typing import TYPE_CHECKING, Any
 
 from chalicelib.adapters.store.port import DuplicateKey, find_all
-from chalicelib.domain.errors import Conflict, ValidationFailed
+from chalicelib.domain.errors import Conflict, Forbidden, ValidationFailed
 from chalicelib.domain.ledger import UTILITY, balances
 from chalicelib.domain.money import format_amount, parse_amount
 from chalicelib.domain.settlement import settle_minimal, settle_with_holder
@@ -24,7 +32,7 @@ from chalicelib.domain.timestamps import utc_iso
 from chalicelib.observability import record_event
 from chalicelib.services import audit, billing_profile, bills, groups
 from chalicelib.services.access import ACTIVE, memberships
-from chalicelib.services.ledger import ISSUED, load, payments
+from chalicelib.services.ledger import ISSUED, Ledger, load, now_iso, payments
 
 if TYPE_CHECKING:
     from chalicelib.adapters.store.port import Document
@@ -57,18 +65,36 @@ def _active_members(container: Container, group_id: str) -> set[str]:
     return {m["user_id"] for m in find_all(memberships(container), {"group_id": group_id, "status": ACTIVE})}
 
 
+def _check_own_payment(ledger: Ledger, membership: Membership, request: PaymentCreate, minor: int, now: str) -> None:
+    """A member without ``payment.record`` pays only their own outstanding shares (see the module docstring)."""
+    if request.payer != membership.user_id:
+        raise Forbidden("you may record only payments you make; recording others' needs payment.record")
+    owed: dict[str, int] = {}
+    for state in ledger.states(now):
+        if state.share.debtor == membership.user_id and state.outstanding > 0:
+            owed[state.share.creditor] = owed.get(state.share.creditor, 0) + state.outstanding
+    if request.payee != UTILITY and request.payee not in owed:
+        raise Forbidden('pay "utility" or the holder of a bill you owe; other payments need payment.record')
+    limit = sum(owed.values()) if request.payee == UTILITY else owed[request.payee]
+    if minor > limit:
+        raise Forbidden("the amount is more than you still owe this payee; larger payments need payment.record")
+
+
 def record(
     container: Container, membership: Membership, *, request: PaymentCreate, idempotency_key: str | None,
-    client_ip: str,
+    client_ip: str, own_share_only: bool = False,
 ) -> tuple[dict[str, Any], bool]:
-    """Record a payment; returns its view and whether it was newly recorded (False: a replay of the same key)."""
+    """Record a payment; returns its view and whether it was newly recorded (False: a replay of the same key).
+
+    ``own_share_only``: the caller has ``payment.create`` but not ``payment.record``.
+    """
     if not idempotency_key or not IDEMPOTENCY_KEY.match(idempotency_key):
         raise ValidationFailed("send an Idempotency-Key header (8-128 letters, digits, ._:-)", field="Idempotency-Key")
     group_id = membership.group_id
     fingerprint = _fingerprint(request)
     existing = payments(container).find_one({"group_id": group_id, "idempotency_key": idempotency_key})
     if existing is not None:
-        return _replay(existing, fingerprint), False
+        return _replay(container, existing, fingerprint), False
     group = groups.load(container, group_id)
     currency = group["currency"]
     minor = parse_amount(request.amount, currency, field="amount")
@@ -84,6 +110,8 @@ def record(
             raise ValidationFailed('must be a participant of the group or "utility"', field=field)
     if request.bill_id is not None and request.bill_id not in {b["_id"] for b in ledger.bills if b["state"] == ISSUED}:
         raise ValidationFailed("no issued bill of this group has this id", field="bill_id")
+    if own_share_only:
+        _check_own_payment(ledger, membership, request, minor, now_iso(container))
     now = utc_iso(container.clock())
     payment: Document = {
         "_id": uuid.uuid4().hex, "group_id": group_id, "idempotency_key": idempotency_key,
@@ -103,16 +131,16 @@ def record(
         raced = payments(container).find_one({"group_id": group_id, "idempotency_key": idempotency_key})
         if raced is None:
             raise
-        return _replay(raced, fingerprint), False
+        return _replay(container, raced, fingerprint), False
     record_event("payment.recorded", group_id=group_id)
     bills.refresh_settled(container, load(container, group_id), group_id)
     return view(stored), True
 
 
-def _replay(existing: Document, fingerprint: str) -> dict[str, Any]:
+def _replay(container: Container, existing: Document, fingerprint: str) -> dict[str, Any]:
     if existing.get("fingerprint") != fingerprint:
         raise IdempotencyKeyReused("this Idempotency-Key was used for a different payment; use a new key")
-    return view(existing)
+    return view(audit.finish(container, payments(container), existing))
 
 
 def list_payments(container: Container, membership: Membership, *, cursor: str | None, limit: int) -> dict[str, Any]:
@@ -156,6 +184,8 @@ def settlement(
     if chosen_mode == "bill_holder":
         if holder is None:
             raise ValidationFailed("bill_holder mode needs the payee everyone settles with", field="payee")
+        if holder != UTILITY and holder not in _active_members(container, membership.group_id):
+            raise ValidationFailed('must be a member of the group or "utility"', field="payee")
         positions.setdefault(holder, 0)
         transfers = settle_with_holder(positions, holder)
     else:

@@ -199,3 +199,16 @@ def test_bills_are_listed_newest_first_with_a_cursor(api: Api, group: Cast) -> N
                    token=group.token("viewer"))
     assert [b["id"] for b in rest.json["items"]] == ids[:1]
     assert api.get(f"/groups/{group.group_id}/bills?cursor=garbage", token=token).status == 400
+
+
+def test_explicit_participants_must_be_paying_members(api: Api, group: Cast) -> None:
+    outsider = person(api, "outsider")
+    owner = group.people["owner"].user_id
+    body = {"period": PERIOD, "total": "90.00", "method": "equal",
+            "participants": [{"id": owner}, {"id": outsider.user_id}]}
+    refused = api.post(f"/groups/{group.group_id}/bills", body, token=group.token("owner"))
+    assert refused.status == 400, refused.json
+    assert [e["field"] for e in refused.json["errors"]] == ["participants[1].id"]
+    viewer = group.people["viewer"].user_id  # viewers only watch: not billed either
+    body["participants"] = [{"id": owner}, {"id": viewer}]
+    assert api.post(f"/groups/{group.group_id}/bills", body, token=group.token("owner")).status == 400

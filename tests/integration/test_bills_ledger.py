@@ -6,7 +6,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from chalicelib.services import audit
 from chalicelib.services import groups as group_service
+from chalicelib.services import payments as payment_service
 from tests.integration.bill_helpers import balances, cast_since, freeze, issued, pay, relogin
 from tests.integration.conftest import Api
 from tests.integration.group_helpers import Cast
@@ -69,8 +71,8 @@ def test_payments_are_validated(api: Api, group: Cast) -> None:
 def test_member_paying_the_utility_is_credited_and_settlement_has_the_others_pay_them(api: Api, group: Cast) -> None:
     owner, admin, member = _ids(group)
     bill = issued(api, group, NINETY)
-    # the member pays the whole bill to the utility themselves (members may record their own payments)
-    assert pay(api, group.group_id, group.token("member"),
+    # the member paid the whole bill to the utility themselves; more than their share, so an admin records it
+    assert pay(api, group.group_id, group.token("admin"),
                {"from": member, "to": "utility", "amount": "90.00", "bill_id": bill["id"]}).status == 201
     assert balances(api, group.group_id, group.token("viewer")) == {
         owner: "-30.00", admin: "-30.00", member: "60.00", "utility": "0.00"}
@@ -199,3 +201,52 @@ def test_reversed_payment_makes_a_settled_bill_unpaid_again(api: Api, group: Cas
     assert api.get(f"/groups/{group.group_id}/bills/{bill['id']}", token=token).json["is_settled"] is False
     assert api.get(f"/groups/{group.group_id}", token=token).json["unpaid_bills"] == 1
     assert api.call("DELETE", f"/groups/{group.group_id}", token=token).status == 409
+
+
+def test_member_may_record_only_their_own_outstanding_share(api: Api, group: Cast) -> None:
+    owner, admin, member = _ids(group)
+    bill = issued(api, group, NINETY | {"payee": owner})  # the owner paid the utility; the others owe the owner
+    token = group.token("member")
+    for body in (
+        {"from": member, "to": admin, "amount": "10.00"},  # the admin holds no bill the member owes
+        {"from": member, "to": owner, "amount": "30.01"},  # more than the member still owes the owner
+        {"from": admin, "to": owner, "amount": "30.00"},  # someone else's payment
+    ):
+        refused = pay(api, group.group_id, token, body)
+        assert refused.status == 403 and refused.json["type"].endswith("/forbidden"), (body, refused.json)
+    assert pay(api, group.group_id, token, {"from": member, "to": owner, "amount": "20.00"}).status == 201
+    over = pay(api, group.group_id, token, {"from": member, "to": owner, "amount": "10.01"})
+    assert over.status == 403, over.json  # 10.00 left
+    assert pay(api, group.group_id, token, {"from": member, "to": "utility", "amount": "10.00",
+                                            "bill_id": bill["id"]}).status == 201
+    assert pay(api, group.group_id, group.token("admin"), {"from": member, "to": admin, "amount": "5.00"}).status == 201
+
+
+def test_settlement_payee_must_be_a_member_or_the_utility(api: Api, group: Cast) -> None:
+    issued(api, group, NINETY)
+    base = f"/groups/{group.group_id}/settlement?mode=bill_holder&payee="
+    refused = api.get(base + "nobody", token=group.token("viewer"))
+    assert refused.status == 400 and [e["field"] for e in refused.json["errors"]] == ["payee"], refused.json
+    assert api.get(base + "utility", token=group.token("viewer")).status == 200
+
+
+def test_replaying_a_payment_completes_an_audit_intent_left_by_a_crash(api: Api, group: Cast) -> None:
+    owner, admin, _ = _ids(group)
+    issued(api, group, NINETY)
+    body = {"from": admin, "to": "utility", "amount": "30.00"}
+    first = pay(api, group.group_id, group.token("owner"), body, key="crash-0000001")
+    assert first.status == 201
+    # GIVEN the process died after inserting the payment and before appending its audit entry
+    collection = payment_service.payments(api.container)
+    stored = collection.get(first.json["id"])
+    assert stored is not None
+    lost = audit.intent(api.container, group_id=group.group_id, actor_id=owner, action="payment.record",
+                        target=f"payment:{stored['_id']}", before=None, after={"amount": "30.00"}, client_ip="t")
+    collection.update(stored["_id"], {"audit_pending": lost}, expected_version=stored["version"])
+    # WHEN the client retries with the same key
+    again = pay(api, group.group_id, group.token("owner"), body, key="crash-0000001")
+    # THEN the answer is the replay and the intent is in the chain, no longer in the document
+    assert again.status == 200 and again.json == first.json
+    entries = audit.page(api.container, group.group_id, cursor=None, limit=50)[0]
+    assert lost["op_id"] in [e["op_id"] for e in entries]
+    assert (collection.get(stored["_id"]) or {}).get("audit_pending") is None
