@@ -223,7 +223,12 @@ def assess_batch(
             verdicts[place] = _assess_in_place(meter, merged, position, median, policy)
         except DomainError as error:
             verdicts[place] = error
-    return [v for v in verdicts if v is not None]
+    result: list[Assessment | DomainError] = []
+    for index, verdict in enumerate(verdicts):
+        if verdict is None:  # each reading fails its instant check or is assessed in place: a gap is a bug
+            raise RuntimeError(f"assess_batch left reading {index} of the batch without a verdict")
+        result.append(verdict)
+    return result
 
 
 def _check_instant(meter: Meter, reading: Reading, now: datetime, instants: set[datetime]) -> None:
@@ -236,6 +241,8 @@ def _check_instant(meter: Meter, reading: Reading, now: datetime, instants: set[
             f"taken_at is before the meter's installation on {meter.installed_at.isoformat()}{removed}",
             field="taken_at",
         )
+    # Callers parse with the meter's digits first, but the domain does not rely on it (the CSV import parses against
+    # the meter list it read earlier, so a digits change in between lands here).
     if meter.digits is not None and value >= 10**meter.digits:
         raise ValidationFailed(
             f"the meter's register has {meter.digits} digits; {_show(value)} does not fit", field="value"

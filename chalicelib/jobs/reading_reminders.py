@@ -37,7 +37,7 @@ from chalicelib.services import meters as meter_service
 from chalicelib.services.access import ACTIVE, membership_id, memberships
 from chalicelib.services.groups import GROUPS
 from chalicelib.services.messages import compose
-from chalicelib.services.reminder_schedule import iso, schedules
+from chalicelib.services.reminder_schedule import schedules
 from chalicelib.services.users import USERS
 
 if TYPE_CHECKING:
@@ -78,7 +78,7 @@ def run(container: Container, now: datetime) -> Summary:
     summary = Summary()
     start = container.store.round_trips.count
     collection = schedules(container)
-    bounds = Range(high=iso(now + timedelta(microseconds=1)))
+    bounds = Range(high=meter_service.iso(now + timedelta(microseconds=1)))
     cursor = None
     while True:
         page = collection.find_page({}, order_by="due_at", bounds=bounds, limit=PAGE_SIZE, cursor=cursor)
@@ -156,7 +156,7 @@ def _remind_group(
 ) -> list[_Outgoing]:
     window = group_window(group, now)
     if window is None:
-        _reschedule(container, schedule, {"due_at": iso(now + IDLE_RECHECK)}, summary)
+        _reschedule(container, schedule, {"due_at": meter_service.iso(now + IDLE_RECHECK)}, summary)
         return []
     boundary = window.boundary.isoformat()
     reminded: dict[str, list[str]] = schedule["reminded"] if schedule.get("window_boundary") == boundary else {}
@@ -171,13 +171,13 @@ def _remind_group(
         preferences: dict[str, Any] = user.get("notification_preferences") or {}
         if not preferences.get("reading_reminders", True):
             continue
-        if meter.get("removed_at") and meter["removed_at"] <= iso(window.opens_at):
+        if meter.get("removed_at") and meter["removed_at"] <= meter_service.iso(window.opens_at):
             continue
         participants.append(Participant(
             user_id=entry["user_id"],
             meter_id=entry["meter_id"],
             timezone=_zone(user.get("timezone"), group_zone),
-            has_submitted=(meter.get("last_reading_at") or "") >= iso(window.opens_at),
+            has_submitted=(meter.get("last_reading_at") or "") >= meter_service.iso(window.opens_at),
             reminded=frozenset(ReminderKind(k) for k in reminded.get(entry["meter_id"], [])),
             awake_from=int(preferences.get("quiet_hours_end", DEFAULT_AWAKE_FROM)),
             awake_until=int(preferences.get("quiet_hours_start", DEFAULT_AWAKE_UNTIL)),
@@ -197,7 +197,7 @@ def _remind_group(
     following = next_due_at(window, now + timedelta(seconds=1), updated)
     if following is None:
         following = max(window.closes_at, now + timedelta(seconds=1))
-    changes = {"due_at": iso(following), "window_boundary": boundary, "reminded": new_reminded}
+    changes = {"due_at": meter_service.iso(following), "window_boundary": boundary, "reminded": new_reminded}
     if not _reschedule(container, schedule, changes, summary):
         return []
     messages = []

@@ -32,7 +32,6 @@ from chalicelib.observability import record_event
 from chalicelib.services import audit, reminder_schedule
 from chalicelib.services import meters as meter_service
 from chalicelib.services import readings as reading_service
-from chalicelib.services.access import ACTIVE, membership_id, memberships
 
 if TYPE_CHECKING:
     from chalicelib.adapters.store.port import Document
@@ -42,14 +41,6 @@ if TYPE_CHECKING:
 _RETRIES = 10
 #: The reading service names its own fields; this request calls them differently.
 _FIELDS = {"value": "reading_value", "taken_at": "at"}
-
-
-def _check_new_holder(container: Container, group_id: str, user_id: str | None) -> None:
-    if user_id is None:
-        return  # the flat stands empty: the meter's consumption is nobody's until the next change
-    member = memberships(container).get(membership_id(group_id, user_id)) if len(user_id) <= 64 else None
-    if member is None or member.get("status") != ACTIVE:
-        raise ValidationFailed("not a participant of this group", field="participant_id")
 
 
 def _check_order(meter: Document, at: datetime) -> None:
@@ -96,7 +87,7 @@ def reassign(
     meter = meter_service.load(container, group_id=group_id, meter_id=meter_id)
     if meter["kind"] != MeterKind.SUB.value:
         raise ValidationFailed("only a sub-meter belongs to a participant", field="participant_id")
-    _check_new_holder(container, group_id, participant_id)
+    meter_service.check_participant(container, group_id, participant_id)
     if participant_id == meter.get("participant_id"):
         raise ValidationFailed("the meter is already assigned to that participant", field="participant_id")
     _check_order(meter, at)

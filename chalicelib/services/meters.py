@@ -106,7 +106,8 @@ def group_meters(container: Container, *, group_id: str) -> list[Document]:
     return page.items
 
 
-def _check_participant(container: Container, group_id: str, user_id: str | None) -> None:
+def check_participant(container: Container, group_id: str, user_id: str | None) -> None:
+    """``ValidationFailed`` unless ``user_id`` is an active member of the group (``None``, nobody, passes)."""
     if user_id is None:
         return
     member = memberships(container).get(membership_id(group_id, user_id))
@@ -131,7 +132,7 @@ def create(
     if request.initial_value is not None:
         value = parse_reading_value(request.initial_value, digits=request.digits, field="initial_value")
         initial = format_decimal(value, _QUANTITY_PLACES)
-    _check_participant(container, group_id, request.participant_id)
+    check_participant(container, group_id, request.participant_id)
     if meters(container).count({"group_id": group_id}) >= MAX_METERS_PER_GROUP:
         raise Conflict(f"a group has at most {MAX_METERS_PER_GROUP} meters")
     old = load(container, group_id=group_id, meter_id=request.replaces) if request.replaces else None
@@ -201,7 +202,7 @@ def update(
         else:
             changes[name] = value
     if "participant_id" in changes:
-        _check_participant(container, group_id, changes["participant_id"])
+        check_participant(container, group_id, changes["participant_id"])
     if any(name in changes for name in _FROZEN_WITH_READINGS) and has_readings(container, meter_id):
         raise MeterHasReadings("digits, multiplier and installation cannot change once the meter has readings")
     merged = {**document, **changes}

@@ -11,7 +11,6 @@ window does not send that window's reminders again.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from chalicelib.adapters.store.port import CollectionSpec, DuplicateKey, Index
@@ -63,7 +62,3 @@ def sync_group(container: Container, group_id: str) -> None:
             return
         except (DuplicateKey, VersionConflict):
             continue
-
-
-def iso(moment: datetime) -> str:
-    return moment.astimezone(UTC).isoformat(timespec="microseconds").replace("+00:00", "Z")

@@ -52,6 +52,16 @@ def test_parse_value_is_exact_and_refuses_floats_and_excess_digits() -> None:
         parse_reading_value("-1", digits=None)
 
 
+def test_value_wider_than_the_register_is_refused_by_the_domain_itself() -> None:
+    # the services parse with the meter's digits first, but the CSV import parses against the meter list it read
+    # before loading each meter again, so a digits change in between reaches the domain's own check
+    meter = Meter("m", installed_at=T0, digits=3)
+    with pytest.raises(ValidationFailed, match="3 digits"):
+        assess_reading(meter, [], Fraction(5_000), day(1), now=NOW)
+    [verdict] = assess_batch(meter, [], [Reading(day(1), Fraction(5_000))], now=NOW)
+    assert isinstance(verdict, ValidationFailed) and verdict.field == "value"
+
+
 def test_rollover_accepted_when_it_fits_the_digits_and_is_plausible() -> None:
     meter = Meter("m", installed_at=T0, digits=5)
     history = [Reading(day(0), Fraction(99_900)), Reading(day(10), Fraction(99_950))]
