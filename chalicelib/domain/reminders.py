@@ -4,8 +4,9 @@ A group reads its meters in a *reading window*: the ``window_days`` local days t
 day (both in the group's time zone). Inside the window, a participant who has not yet submitted a reading for a meter
 assigned to them gets
 
-* one ``opening`` reminder, at the first sensible local hour (their own time zone; 09:00-20:00 unless their
-  preferences say otherwise) once the window is open, and
+* one ``opening`` reminder, at the first sensible local hour (their own time zone, outside the quiet hours of their
+  preferences: 08:00-21:00 for accounts created with the default quiet hours 21-8; ``DEFAULT_AWAKE_FROM`` and
+  ``DEFAULT_AWAKE_UNTIL``, 09:00-20:00, only when no quiet hours are stored) once the window is open, and
 * one ``closing`` reminder once the window is about to close (``CLOSING_LEAD`` before it closes), again only at a
   sensible hour.
 
