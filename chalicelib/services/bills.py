@@ -423,13 +423,13 @@ def submit_for_review(
         raise ValidationFailed("enter the invoice's amounts (lines or total) before review", field="lines")
     if bill.get("problem") or not bill.get("allocation"):
         raise ValidationFailed(f"the draft is incomplete: {bill.get('problem') or 'no allocation'}", field="lines")
+    version = _require_version(bill, expected_version)
     pending = audit.intent(
         container, group_id=bill["group_id"], actor_id=membership.user_id, action="bill.review",
         target=f"bill:{bill_id}", before={"state": DRAFT}, after={"state": REVIEW}, client_ip=client_ip,
     )
     changes = {"state": REVIEW, "reviewed_by": membership.user_id, "updated_at": utc_iso(container.clock())}
-    stored = audit.update_with(container, bills(container), bill, changes, pending,
-                               expected_version=expected_version or bill["version"])
+    stored = audit.update_with(container, bills(container), bill, changes, pending, expected_version=version)
     return view(stored)
 
 
@@ -439,12 +439,13 @@ def delete(
     bill = load_bill(container, membership.group_id, bill_id)
     if bill["state"] == ISSUED:
         raise BillNotEditable("an issued bill cannot be deleted; create a credit adjustment")
+    version = _require_version(bill, expected_version)
     pending = audit.intent(
         container, group_id=bill["group_id"], actor_id=membership.user_id, action="bill.delete",
         target=f"bill:{bill_id}", before={"state": bill["state"]}, after={"state": DELETED}, client_ip=client_ip,
     )
     stored = audit.update_with(container, bills(container), bill, {"state": DELETED}, pending,
-                               expected_version=expected_version or bill["version"])
+                               expected_version=version)
     bills(container).delete(bill_id, expected_version=stored["version"])
 
 
@@ -474,8 +475,7 @@ def issue(
     bill = load_bill(container, membership.group_id, bill_id)
     if bill["state"] != REVIEW:
         raise BillNotEditable(f"a bill is issued from review (a person checks it first); this one is {bill['state']}")
-    if expected_version is not None and bill["version"] != expected_version:
-        raise VersionConflict(f"the bill is at version {bill['version']}, not {expected_version}")
+    _require_version(bill, expected_version)
     group = groups.load(container, membership.group_id)
     allocation = allocate(bill["inputs"])
     currency = bill["currency"]

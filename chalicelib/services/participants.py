@@ -149,7 +149,9 @@ def change_role(
     current = Role(member["role"])
     if not may_change_role(actor.role, current, role):
         raise Forbidden(f"a {actor.role} may not change a {current} into a {role}")
-    if expected_version is not None and member["version"] != expected_version:
+    if expected_version is None:
+        raise ValidationFailed("send the version you edited, as If-Match or in the body", field="version")
+    if member["version"] != expected_version:
         raise VersionConflict(f"the member is at version {member['version']}, not {expected_version}")
     if current is role:
         return member_view(member, _name(container, user_id))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import uuid
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 from tests.integration.conftest import Api
 
@@ -76,3 +77,15 @@ def cast(api: Api, people: dict[str, Person] | None = None) -> Cast:
     for role in ("admin", "member", "viewer"):
         add_member(api, group_id, people["owner"], people[role], role)
     return Cast(group_id=group_id, people=people)
+
+
+def member_version(api: Api, group_id: str, user_id: str, token: str | None) -> int:
+    """The membership's current version (role changes and member edits must send it)."""
+    members = api.get(f"/groups/{group_id}/members", token=token).json["items"]
+    return int(next(m["version"] for m in members if m["user_id"] == user_id))
+
+
+def role_change(api: Api, group_id: str, user_id: str, role: str, token: str | None) -> Any:
+    """``PUT .../members/{user_id}/role`` with the member's current version."""
+    body = {"role": role, "version": member_version(api, group_id, user_id, token)}
+    return api.call("PUT", f"/groups/{group_id}/members/{user_id}/role", body, token=token)

@@ -42,11 +42,16 @@ def test_lifecycle_draft_review_issue_then_immutable(api: Api, group: Cast) -> N
     assert api.patch(base, {"total": "90.00"}, token=token).status == 400  # no version at all
     edited = api.patch(base, {"total": "90.00"}, headers={"If-Match": created.header("ETag") or ""}, token=token)
     assert edited.status == 200 and edited.json["total"] == "90.00"
-    early = api.post(f"{base}/issue", token=token)
+    etag = {"If-Match": edited.header("ETag") or ""}
+    early = api.post(f"{base}/issue", headers=etag, token=token)
     assert early.status == 409 and early.json["type"].endswith("/bill-not-editable")
-    reviewed = api.post(f"{base}/review", token=token)
+    assert api.post(f"{base}/review", token=token).status == 400  # no version at all
+    assert api.post(f"{base}/review", headers={"If-Match": '"99"'}, token=token).status == 409
+    reviewed = api.post(f"{base}/review", headers=etag, token=token)
     assert reviewed.status == 200 and reviewed.json["state"] == "review"
-    done = api.post(f"{base}/issue", token=token)
+    assert api.post(f"{base}/issue", token=token).status == 400  # no version at all
+    assert api.post(f"{base}/issue", headers=etag, token=token).status == 409  # stale
+    done = api.post(f"{base}/issue", headers={"If-Match": reviewed.header("ETag") or ""}, token=token)
     assert done.status == 200, done.json
     bill = done.json
     assert bill["state"] == "issued" and bill["issued_at"] and bill["due_on"]
@@ -54,9 +59,9 @@ def test_lifecycle_draft_review_issue_then_immutable(api: Api, group: Cast) -> N
     assert all(s["status"] == "due" and s["paid"] == "0.00" for s in bill["shares"])
     for attempt in (
         api.patch(base, {"total": "1.00"}, headers={"If-Match": done.header("ETag") or ""}, token=token),
-        api.call("DELETE", base, token=token),
-        api.post(f"{base}/issue", token=token),
-        api.post(f"{base}/review", token=token),
+        api.call("DELETE", base, headers={"If-Match": done.header("ETag") or ""}, token=token),
+        api.post(f"{base}/issue", headers={"If-Match": done.header("ETag") or ""}, token=token),
+        api.post(f"{base}/review", headers={"If-Match": done.header("ETag") or ""}, token=token),
     ):
         assert attempt.status == 409, attempt.json
     assert api.get(base, token=token).json["shares"] == [
@@ -145,8 +150,9 @@ def test_deleted_draft_is_gone(api: Api, group: Cast) -> None:
     token = group.token("admin")
     created = draft(api, group.group_id, token, EQUAL_100)
     base = f"/groups/{group.group_id}/bills/{created.json['id']}"
-    assert api.call("DELETE", base, headers={"If-Match": '"1"'}, token=token).status in (204, 409)
-    assert api.call("DELETE", base, token=token).status in (204, 404)
+    assert api.call("DELETE", base, token=token).status == 400  # no version at all
+    assert api.call("DELETE", base, headers={"If-Match": '"99"'}, token=token).status == 409
+    assert api.call("DELETE", base, headers={"If-Match": created.header("ETag") or ""}, token=token).status == 204
     assert api.get(base, token=token).status == 404
 
 
@@ -162,8 +168,11 @@ def test_adjustment_references_the_original_and_credits_back(api: Api, group: Ca
     assert adj["kind"] == "adjustment" and adj["adjusts"] == bill["id"] and adj["period"] == bill["period"]
     assert adj["direction"] == "credit" and adj["state"] == "draft"
     aid = adj["id"]
-    assert api.post(f"{base}/{aid}/review", token=group.token("owner")).status == 200
-    done = api.post(f"{base}/{aid}/issue", token=group.token("owner"))
+    reviewed = api.post(f"{base}/{aid}/review", headers={"If-Match": adjustment.header("ETag") or ""},
+                        token=group.token("owner"))
+    assert reviewed.status == 200, reviewed.json
+    done = api.post(f"{base}/{aid}/issue", headers={"If-Match": reviewed.header("ETag") or ""},
+                    token=group.token("owner"))
     assert done.status == 200 and {s["status"] for s in done.json["shares"]} == {"credit"}
     balances = {b["participant"]: b["balance"] for b in
                 api.get(f"/groups/{group.group_id}/balances", token=group.token("viewer")).json["balances"]}

@@ -92,14 +92,14 @@ def test_invoice_group_gets_last_periods_lines_waiting_for_amounts(api: Api) -> 
     base = f"/groups/{group.group_id}/bills/{draft['id']}"
     relogin(api, group.people["owner"])
     token = group.token("owner")
-    refused = api.post(f"{base}/review", token=token)
+    refused = api.post(f"{base}/review?version={draft['version']}", token=token)
     assert refused.status == 400
     filled = [{**lines[0], "amount": "75.00"}, {**lines[1], "amount": "12.00"}]
     edited = api.patch(base, {"lines": filled, "participants": participants, "version": draft["version"]},
                        token=token)
     assert edited.status == 200, edited.json
     assert edited.json["needs_amounts"] is False and edited.json["total"] == "87.00"
-    assert api.post(f"{base}/review", token=token).status == 200
+    assert api.post(f"{base}/review?version={edited.json['version']}", token=token).status == 200
 
 
 def test_drafted_bill_takes_consumption_from_the_periods_readings(api: Api) -> None:

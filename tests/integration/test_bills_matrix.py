@@ -39,10 +39,17 @@ def _draft(api: Api, c: Cast) -> str:
     return str(draft(api, c.group_id, c.token("owner"), BODY).json["id"])
 
 
-def _in_review(api: Api, c: Cast) -> str:
-    bill_id = _draft(api, c)
-    assert api.post(f"{_g(c)}/bills/{bill_id}/review", token=c.token("owner")).status == 200
-    return bill_id
+def _draft_path(api: Api, c: Cast, action: str = "") -> str:
+    """A new draft's path (``.../bills/{id}{action}?version=n``) with its version."""
+    created = draft(api, c.group_id, c.token("owner"), BODY).json
+    return f"{_g(c)}/bills/{created['id']}{action}?version={created['version']}"
+
+
+def _in_review_path(api: Api, c: Cast, action: str) -> str:
+    created = draft(api, c.group_id, c.token("owner"), BODY).json
+    reviewed = api.post(f"{_g(c)}/bills/{created['id']}/review?version={created['version']}", token=c.token("owner"))
+    assert reviewed.status == 200
+    return f"{_g(c)}/bills/{created['id']}{action}?version={reviewed.json['version']}"
 
 
 def _issued(api: Api, c: Cast) -> str:
@@ -68,11 +75,11 @@ CASES = (
     Case("read bill", lambda api, c, r, t: api.get(f"{_g(c)}/bills/{_issued(api, c)}", token=t),
          _expect(200, 200, 200, 200)),
     Case("edit draft", lambda api, c, r, t: _patch(api, c, t), _expect(200, 200, 403, 403)),
-    Case("delete draft", lambda api, c, r, t: api.call("DELETE", f"{_g(c)}/bills/{_draft(api, c)}", token=t),
+    Case("delete draft", lambda api, c, r, t: api.call("DELETE", _draft_path(api, c), token=t),
          _expect(204, 204, 403, 403)),
-    Case("review", lambda api, c, r, t: api.post(f"{_g(c)}/bills/{_draft(api, c)}/review", token=t),
+    Case("review", lambda api, c, r, t: api.post(_draft_path(api, c, "/review"), token=t),
          _expect(200, 200, 403, 403)),
-    Case("issue", lambda api, c, r, t: api.post(f"{_g(c)}/bills/{_in_review(api, c)}/issue", token=t),
+    Case("issue", lambda api, c, r, t: api.post(_in_review_path(api, c, "/issue"), token=t),
          _expect(200, 200, 403, 403)),
     Case("adjust", lambda api, c, r, t: api.post(f"{_g(c)}/bills/{_issued(api, c)}/adjustments",
                                                  {"total": "1.00", "method": "equal"}, token=t),

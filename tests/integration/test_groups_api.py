@@ -8,7 +8,7 @@ import pytest
 
 from chalicelib.services import groups as group_service
 from tests.integration.conftest import Api
-from tests.integration.group_helpers import GROUP_BODY, cast, create_group, person
+from tests.integration.group_helpers import GROUP_BODY, cast, create_group, person, role_change
 
 INJECTION: dict[str, Any] = {"$ne": None}
 
@@ -115,11 +115,16 @@ def test_role_change_applies_on_the_next_request(api: Api) -> None:
     c = cast(api)
     viewer = c.people["viewer"]
     assert api.get(f"/groups/{c.group_id}/audit", token=viewer.token).status == 403
-    promoted = api.call("PUT", f"/groups/{c.group_id}/members/{viewer.user_id}/role", {"role": "admin"},
-                        token=c.token("owner"))
+    unversioned = api.call("PUT", f"/groups/{c.group_id}/members/{viewer.user_id}/role", {"role": "admin"},
+                           token=c.token("owner"))
+    assert unversioned.status == 400 and unversioned.json["errors"][0]["field"] == "version"
+    stale = api.call("PUT", f"/groups/{c.group_id}/members/{viewer.user_id}/role", {"role": "admin", "version": 99},
+                     token=c.token("owner"))
+    assert stale.status == 409
+    promoted = role_change(api, c.group_id, viewer.user_id, "admin", c.token("owner"))
     assert promoted.status == 200
     assert api.get(f"/groups/{c.group_id}/audit", token=viewer.token).status == 200
-    api.call("PUT", f"/groups/{c.group_id}/members/{viewer.user_id}/role", {"role": "viewer"}, token=c.token("owner"))
+    assert role_change(api, c.group_id, viewer.user_id, "viewer", c.token("owner")).status == 200
     assert api.get(f"/groups/{c.group_id}/audit", token=viewer.token).status == 403
 
 

@@ -74,7 +74,8 @@ CASES = (
         {"weights": {"area": "12.5"}, "version": _member_version(api, c, _other(c, r).user_id)}, token=t),
         _expect(200, 200, 403, 403)),
     Case("change role", lambda api, c, r, t: api.call(
-        "PUT", f"{_g(c)}/members/{_other(c, r).user_id}/role", {"role": "member"}, token=t),
+        "PUT", f"{_g(c)}/members/{_other(c, r).user_id}/role",
+        {"role": "member", "version": _member_version(api, c, _other(c, r).user_id)}, token=t),
         _expect(200, 200, 403, 403)),
     Case("remove member", lambda api, c, r, t: api.call("DELETE", f"{_g(c)}/members/{_other(c, r).user_id}", token=t),
          _expect(204, 204, 403, 403)),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from chalicelib.services.participants import INVITATION_TTL_SECONDS
 from tests.integration.conftest import Api
-from tests.integration.group_helpers import add_member, cast, create_group, invitation_token, person
+from tests.integration.group_helpers import add_member, cast, create_group, invitation_token, person, role_change
 
 
 def test_invitation_is_single_use(api: Api) -> None:
@@ -98,12 +98,12 @@ def test_last_owner_cannot_leave_or_be_demoted_or_removed(api: Api) -> None:
     left = api.post(base + "/leave", token=owner.token)
     assert left.status == 409 and left.json["type"].endswith("/last-owner")
     assert api.call("DELETE", f"{base}/members/{owner.user_id}", token=owner.token).status == 409
-    assert api.call("PUT", f"{base}/members/{owner.user_id}/role", {"role": "admin"}, token=owner.token).status == 409
+    assert role_change(api, c.group_id, owner.user_id, "admin", owner.token).status == 409
     assert api.get(base, token=owner.token).json["your_role"] == "owner"
     # With a second owner, the first may step down and leave; then the second is the last one.
     second = c.people["admin"]
-    assert api.call("PUT", f"{base}/members/{second.user_id}/role", {"role": "owner"}, token=owner.token).status == 200
-    assert api.call("PUT", f"{base}/members/{owner.user_id}/role", {"role": "admin"}, token=owner.token).status == 200
+    assert role_change(api, c.group_id, second.user_id, "owner", owner.token).status == 200
+    assert role_change(api, c.group_id, owner.user_id, "admin", owner.token).status == 200
     assert api.post(base + "/leave", token=owner.token).status == 204
     assert api.get(base, token=owner.token).status == 404
     assert api.post(base + "/leave", token=second.token).status == 409
