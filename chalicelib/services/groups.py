@@ -3,7 +3,8 @@
 A group is one document. It also holds the two group-wide invariants that must not race:
 
 - ``owner_ids``, the owners. Changes keep it a subset of the members whose role is owner (shrunk before a demotion,
-  grown after a promotion), so "never fewer than one owner" is checked and written in this one document.
+  grown after a promotion and re-checked against the membership after growing), so "never fewer than one owner" is
+  checked and written in this one document; a shrink counts only ids whose membership is still an active owner.
 - ``unpaid_bill_ids``, the set of issued bills with something outstanding. The bills service adds or removes one id
   per conditional write (``track_bills``), recomputed from the bill's derived status, so repeating a step after a crash
   changes nothing, and a settled bill that turns unpaid again (a reversed payment) is counted again. Deleting a group
@@ -19,6 +20,7 @@ page of their memberships, one ``get_many`` of those groups.
 
 from __future__ import annotations
 
+import contextlib
 import uuid
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
@@ -265,13 +267,34 @@ def track_bills(
 
 
 def change_owners(container: Container, group_id: str, *, add: str | None = None, remove: str | None = None) -> None:
-    """Grow or shrink ``owner_ids`` in one conditional write; refuses to leave the group without an owner."""
+    """Grow or shrink ``owner_ids`` in one conditional write; refuses to leave the group without an owner.
+
+    Shrinking counts only the remaining ids whose membership is an active owner (and drops the others in the same
+    write), so a stale id can never stand in for the last real owner. Growing re-reads the membership afterwards and
+    takes the id out again if it is no longer an owner: a demotion that ran between the promotion's membership write
+    and this call found nothing to remove, so this call must not leave a non-owner behind.
+    """
+    _write_owners(container, group_id, add=add, remove=remove)
+    if add is not None and not _is_owner(memberships(container).get(membership_id(group_id, add))):
+        with contextlib.suppress(LastOwner):  # no confirmed owner is left anyway: the id stays until one is made
+            _write_owners(container, group_id, remove=add)
+
+
+def _is_owner(member: Document | None) -> bool:
+    return member is not None and member.get("status") == ACTIVE and member.get("role") == Role.OWNER.value
+
+
+def _write_owners(container: Container, group_id: str, *, add: str | None = None, remove: str | None = None) -> None:
     collection = groups(container)
     for _ in range(MAX_RETRIES):
         group = load(container, group_id)
         owners = [o for o in group.get("owner_ids", []) if o != remove]
         if add is not None and add not in owners:
             owners.append(add)
+        if remove is not None:
+            found = memberships(container).get_many([membership_id(group_id, o) for o in owners])
+            confirmed = {m["user_id"] for m in found if _is_owner(m)}
+            owners = [o for o in owners if o in confirmed]
         if not owners:
             raise LastOwner("the group needs at least one owner; make someone else owner first")
         if owners == group.get("owner_ids"):

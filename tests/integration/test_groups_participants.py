@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from chalicelib.domain.policy import Role
+from chalicelib.services import access, participants
+from chalicelib.services import groups as group_service
 from chalicelib.services.participants import INVITATION_TTL_SECONDS
 from tests.integration.conftest import Api
 from tests.integration.group_helpers import add_member, cast, create_group, invitation_token, person, role_change
@@ -133,3 +136,37 @@ def test_weights_and_sub_meter_are_exact_and_versioned(api: Api) -> None:
     for bad in ({"area": 42}, {"area": "-1"}, {"area": "1e3"}, {"occupants": "1.0000000000001"}):
         answer = api.patch(path, {"weights": bad, "version": changed.json["version"]}, token=c.token("admin"))
         assert answer.status == 400, bad
+
+
+def test_promotion_racing_a_demotion_leaves_no_non_owner_in_the_owner_list(api: Api) -> None:
+    # GIVEN an owner promoting the admin while another request demotes the admin again, interleaved as:
+    c = cast(api)
+    owner, admin = c.people["owner"], c.people["admin"]
+    collection = access.memberships(api.container)
+    owner_doc = collection.get(access.membership_id(c.group_id, owner.user_id))
+    assert owner_doc is not None
+    owner_membership = access.to_membership(owner_doc)
+    stored = collection.get(access.membership_id(c.group_id, admin.user_id))
+    assert stored is not None
+    # 1. the promotion writes the membership (role owner) ...
+    promoted = collection.update(stored["_id"], {"role": "owner"}, expected_version=stored["version"])
+    # 2. ... the demotion runs completely (the admin is not yet in owner_ids, so it removes nothing) ...
+    participants.change_role(api.container, owner_membership, admin.user_id, role=Role.ADMIN,
+                             expected_version=promoted["version"], client_ip="test")
+    # 3. ... and only then does the promotion add the admin to owner_ids
+    group_service.change_owners(api.container, c.group_id, add=admin.user_id)
+    # THEN the owner list holds only real owners, and the only real owner still cannot leave
+    assert group_service.groups(api.container).get(c.group_id)["owner_ids"] == [owner.user_id]  # type: ignore[index]
+    left = api.post(f"/groups/{c.group_id}/leave", token=owner.token)
+    assert left.status == 409 and left.json["type"].endswith("/last-owner")
+
+
+def test_stale_owner_id_does_not_let_the_last_real_owner_leave(api: Api) -> None:
+    c = cast(api)
+    owner, member = c.people["owner"], c.people["member"]
+    group = group_service.groups(api.container).get(c.group_id)
+    assert group is not None  # GIVEN owner_ids that (somehow) still names a non-owner
+    group_service.groups(api.container).update(c.group_id, {"owner_ids": [owner.user_id, member.user_id]},
+                                               expected_version=group["version"])
+    left = api.post(f"/groups/{c.group_id}/leave", token=owner.token)
+    assert left.status == 409 and left.json["type"].endswith("/last-owner")
