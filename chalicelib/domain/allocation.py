@@ -62,27 +62,6 @@ def round_exact(
     return shares
 
 
-def largest_remainder(amount: int, weights: Sequence[int], tie_keys: Sequence[str] | None = None) -> list[int]:
-    """Split ``amount`` minor units in proportion to non-negative integer ``weights`` (ties: see ``round_exact``)."""
-    total = sum(weights)
-    if amount < 0 or total <= 0 or min(weights) < 0:
-        raise ValueError("need a non-negative amount and non-negative weights with a positive sum")
-    return round_exact([amount * weight for weight in weights], total, amount, tie_keys)
-
-
-def integer_weights(values: Sequence[Fraction | int]) -> list[int]:
-    """Exact rationals scaled by the least common multiple of their denominators (proportions unchanged)."""
-    scale = math.lcm(*{value.denominator for value in values})
-    return [value.numerator * (scale // value.denominator) for value in values]
-
-
-def allocate(amount: int, weights: Mapping[str, Fraction | int]) -> dict[str, int]:
-    """Split ``amount`` over participant ids by exact weights; equal remainders go to the id that sorts first."""
-    ids = list(weights)
-    shares = largest_remainder(amount, integer_weights(list(weights.values())), ids)
-    return dict(zip(ids, shares, strict=True))
-
-
 class Unmetered(StrEnum):
     """Who pays what a main meter measured beyond the sum of the sub-meters (losses, common use)."""
 
@@ -245,6 +224,14 @@ def allocate_bill(bill: Bill) -> BillAllocation:
         participants=participants,
         lines=tuple(_allocate_line(line, bases, line.proration or bill.proration) for line in bill.lines),
     )
+
+
+def allocate(amount: int, weights: Mapping[str, Fraction | int]) -> dict[str, int]:
+    """Split ``amount`` over participant ids by exact weights: a one-line bill with a weights rule, through
+    ``allocate_bill`` (the same rounding the routes use); equal remainders go to the id that sorts first."""
+    people = tuple(Participant(pid, weights={"weight": Fraction(weight)}) for pid, weight in weights.items())
+    result = allocate_bill(Bill((Line("amount", amount, (Part(ByWeight("weight")),)),), people))
+    return {person.id: result.share(index) for index, person in enumerate(result.participants)}
 
 
 def _checked_participants(bill: Bill) -> tuple[Participant, ...]:

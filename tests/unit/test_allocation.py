@@ -21,7 +21,6 @@ from chalicelib.domain.allocation import (
     Unmetered,
     allocate,
     allocate_bill,
-    largest_remainder,
 )
 from chalicelib.domain.errors import ValidationFailed
 
@@ -61,10 +60,10 @@ def test_allocate_breaks_equal_remainders_by_id_ascending() -> None:
     assert allocate(2, {"z": 1, "y": 1, "x": 1}) == {"x": 1, "y": 1, "z": 0}
 
 
-@pytest.mark.parametrize("weights", [[0, 0], [], [1, -1]])
-def test_largest_remainder_refuses_weights_without_a_positive_sum(weights: list[int]) -> None:
-    with pytest.raises(ValueError, match="weights"):
-        largest_remainder(10, weights)
+@pytest.mark.parametrize("weights", [{"a": 0, "b": 0}, {}, {"a": 1, "b": -1}])
+def test_allocate_refuses_weights_without_a_positive_sum(weights: dict[str, int]) -> None:
+    with pytest.raises(ValidationFailed):
+        allocate(10, weights)
 
 
 def _person(pid: str, heat: int = 0, area: int = 0, occupants: int = 1) -> Participant:
