@@ -106,7 +106,12 @@ def test_settle_minimal_beyond_the_limit_is_greedy_with_at_most_n_minus_one_tran
 
 
 def test_greedy_pays_largest_creditor_from_largest_debtor_and_lists_by_payer() -> None:
-    assert settle_minimal({"a": 500, "b": -300, "c": -200}) == [Transfer("b", "a", 300), Transfer("c", "a", 200)]
+    # 21 debtors of 10 and two creditors: 23 non-zero balances, beyond the exact limit, so the greedy rule runs
+    balances = {f"d{index:02d}": -10 for index in range(21)} | {"a": 110, "b": 100}
+    assert sum(1 for amount in balances.values() if amount) > EXACT_LIMIT
+    # equal debts go in id order; each pays the creditor with the most still owed (ties: "a" before "b")
+    payees = ["a", "a"] + ["b" if index % 2 == 0 else "a" for index in range(2, 21)]
+    assert settle_minimal(balances) == [Transfer(f"d{index:02d}", payee, 10) for index, payee in enumerate(payees)]
 
 
 def test_settle_minimal_ignores_people_who_are_even() -> None:
