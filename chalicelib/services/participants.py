@@ -24,7 +24,7 @@ from chalicelib.domain.money import parse_quantity
 from chalicelib.domain.policy import Role, may_change_role
 from chalicelib.domain.timestamps import utc_iso
 from chalicelib.observability import record_event
-from chalicelib.services import audit, groups
+from chalicelib.services import audit, groups, meters
 from chalicelib.services.access import ACTIVE, Membership, membership_id, membership_stays, memberships
 from chalicelib.services.messages import compose
 from chalicelib.services.users import get_user, normalize_email, users
@@ -119,15 +119,25 @@ def update_member(
     container: Container, actor: Membership, user_id: str, *, request: MemberUpdate, expected_version: int | None,
     client_ip: str,
 ) -> dict[str, Any]:
-    """Change a participant's allocation weights or sub-meter link."""
+    """Change a participant's allocation weights or sub-meter link.
+
+    An admin cannot touch an owner (``policy``); a sub-meter link must name a meter of this group (or be null).
+    """
     if expected_version is None:
         raise ValidationFailed("send the version you edited, as If-Match or in the body", field="version")
     member = _member(container, actor.group_id, user_id)
+    if member["role"] == Role.OWNER.value and actor.role is not Role.OWNER:
+        raise Forbidden(f"a {actor.role} may not change an owner")
     sent = request.model_dump(exclude_unset=True, exclude={"version"})
     changes: dict[str, Any] = {}
     if "weights" in sent:
         changes["weights"] = _weights(request.weights, member.get("weights"))
     if "sub_meter_id" in sent:
+        if request.sub_meter_id is not None:
+            try:
+                meters.load(container, group_id=actor.group_id, meter_id=request.sub_meter_id)
+            except NotFound:
+                raise ValidationFailed("no meter of this group has this id", field="sub_meter_id") from None
         changes["sub_meter_id"] = request.sub_meter_id
     before = {k: member.get(k) for k in changes}
     pending = audit.intent(

@@ -7,7 +7,16 @@ from chalicelib.services import access, participants
 from chalicelib.services import groups as group_service
 from chalicelib.services.participants import INVITATION_TTL_SECONDS
 from tests.integration.conftest import Api
-from tests.integration.group_helpers import add_member, cast, create_group, invitation_token, person, role_change
+from tests.integration.group_helpers import (
+    add_member,
+    cast,
+    create_group,
+    invitation_token,
+    member_version,
+    person,
+    role_change,
+)
+from tests.integration.reading_helpers import metered_cast
 
 
 def test_invitation_is_single_use(api: Api) -> None:
@@ -122,16 +131,18 @@ def test_removed_member_loses_access_and_can_be_invited_back(api: Api) -> None:
 
 
 def test_weights_and_sub_meter_are_exact_and_versioned(api: Api) -> None:
-    c = cast(api)
+    metered = metered_cast(api)
+    c = metered.cast
     member = c.people["member"]
     path = f"/groups/{c.group_id}/members/{member.user_id}"
     version = next(m["version"] for m in api.get(f"/groups/{c.group_id}/members", token=c.token("owner")).json["items"]
                    if m["user_id"] == member.user_id)
-    body = {"weights": {"area": "42.125", "custom": "0.333333333333"}, "sub_meter_id": "meter-7", "version": version}
+    meter_id = metered.meters["member"]
+    body = {"weights": {"area": "42.125", "custom": "0.333333333333"}, "sub_meter_id": meter_id, "version": version}
     changed = api.patch(path, body, token=c.token("admin"))
     assert changed.status == 200
     assert changed.json["weights"] == {"area": "42.125", "occupants": None, "custom": "0.333333333333"}
-    assert changed.json["sub_meter_id"] == "meter-7"
+    assert changed.json["sub_meter_id"] == meter_id
     assert api.patch(path, body, token=c.token("admin")).status == 409
     for bad in ({"area": 42}, {"area": "-1"}, {"area": "1e3"}, {"occupants": "1.0000000000001"}):
         answer = api.patch(path, {"weights": bad, "version": changed.json["version"]}, token=c.token("admin"))
@@ -170,3 +181,26 @@ def test_stale_owner_id_does_not_let_the_last_real_owner_leave(api: Api) -> None
                                                expected_version=group["version"])
     left = api.post(f"/groups/{c.group_id}/leave", token=owner.token)
     assert left.status == 409 and left.json["type"].endswith("/last-owner")
+
+
+def test_sub_meter_link_must_name_a_meter_of_the_group(api: Api) -> None:
+    c = cast(api)
+    other = metered_cast(api)  # a meter of another group
+    member = c.people["member"]
+    path = f"/groups/{c.group_id}/members/{member.user_id}"
+    version = member_version(api, c.group_id, member.user_id, c.token("owner"))
+    for meter_id in ("meter-7", other.meters["member"]):
+        refused = api.patch(path, {"sub_meter_id": meter_id, "version": version}, token=c.token("owner"))
+        assert refused.status == 400 and refused.json["errors"][0]["field"] == "sub_meter_id", refused.json
+    cleared = api.patch(path, {"sub_meter_id": None, "version": version}, token=c.token("owner"))
+    assert cleared.status == 200 and cleared.json["sub_meter_id"] is None
+
+
+def test_admin_cannot_edit_an_owners_weights(api: Api) -> None:
+    c = cast(api)
+    owner = c.people["owner"]
+    path = f"/groups/{c.group_id}/members/{owner.user_id}"
+    body = {"weights": {"area": "1"}, "version": member_version(api, c.group_id, owner.user_id, c.token("owner"))}
+    refused = api.patch(path, body, token=c.token("admin"))
+    assert refused.status == 403, refused.json
+    assert api.patch(path, body, token=c.token("owner")).status == 200
