@@ -10,7 +10,7 @@ has readings (they would rewrite history); a meter with readings cannot be delet
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
+from datetime import datetime
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any
 
@@ -18,7 +18,7 @@ from chalicelib.adapters.store.port import CollectionSpec, Index
 from chalicelib.domain.errors import Conflict, NotFound, ValidationFailed, VersionConflict
 from chalicelib.domain.money import format_decimal, parse_quantity
 from chalicelib.domain.readings import Meter, MeterKind, parse_reading_value
-from chalicelib.domain.timestamps import utc_iso
+from chalicelib.domain.timestamps import utc_iso, utc_iso_at
 from chalicelib.observability import record_event
 from chalicelib.services import audit
 from chalicelib.services.access import ACTIVE, membership_id, memberships
@@ -49,8 +49,8 @@ def meters(container: Container) -> Collection:
 
 
 def iso(moment: datetime) -> str:
-    """A store timestamp (UTC, microseconds, ``Z``) of an aware datetime."""
-    return moment.astimezone(UTC).isoformat(timespec="microseconds").replace("+00:00", "Z")
+    """A store timestamp (UTC, microseconds, ``Z``) of an aware datetime (``timestamps.utc_iso_at``)."""
+    return utc_iso_at(moment)
 
 
 def parse_iso(text: str) -> datetime:
