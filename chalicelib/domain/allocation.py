@@ -39,7 +39,8 @@ def round_exact(
     """Round the exact values ``numerators[i] / denominator``, which add up to ``total``, to integers adding up to it.
 
     Everyone gets the floor; the units still missing go to the largest remainders. Equal remainders go to the smaller
-    ``tie_keys[i]``, or to the lower index without keys. Only the tied entries are ever sorted by key.
+    ``tie_keys[i]``; entries beyond the keys (the owner's remainder) rank after every keyed one; without keys, the
+    lower index wins. Only the tied entries are ever sorted by key.
     """
     if sum(numerators) != total * denominator:
         raise ValueError("the exact values do not add up to the total")
@@ -48,15 +49,12 @@ def round_exact(
     if missing:
         remainders = [value % denominator for value in numerators]
         threshold = sorted(remainders, reverse=True)[missing - 1]
-        tied = []
-        for index, remainder in enumerate(remainders):
-            if remainder > threshold:
-                shares[index] += 1
-                missing -= 1
-            elif remainder == threshold:
-                tied.append(index)
+        shares = [share + (remainder > threshold) for share, remainder in zip(shares, remainders, strict=True)]
+        missing = total - sum(shares)
+        tied = [index for index, remainder in enumerate(remainders) if remainder == threshold]
         if tie_keys is not None:
-            tied.sort(key=tie_keys.__getitem__)
+            keyed = len(tie_keys)
+            tied.sort(key=lambda index: (0, tie_keys[index]) if index < keyed else (1, ""))
         for index in tied[:missing]:
             shares[index] += 1
     return shares
@@ -143,7 +141,7 @@ class Bill:
 
 @dataclass(frozen=True, eq=False)
 class Basis:
-    """What a pool is divided by, per participant in id order.
+    """What a pool is divided by, per participant in the bill's order.
 
     ``quantities`` are the inputs (1, a weight, meter units), ``presence`` the days or degree days when prorated;
     ``weights`` are ``quantity x presence`` scaled to integers by ``scale``.
@@ -182,7 +180,7 @@ class Pool:
 
 @dataclass(frozen=True)
 class LineAllocation:
-    """A line's rounded shares, in participant id order, and the exact values behind them."""
+    """A line's rounded shares, in the bill's participant order, and the exact values behind them."""
 
     line: Line
     pools: tuple[Pool, ...]
@@ -218,11 +216,15 @@ class BillAllocation:
 
 def allocate_bill(bill: Bill) -> BillAllocation:
     """Allocate every line of ``bill``; raises ``ValidationFailed`` naming the request field at fault."""
-    participants = _checked_participants(bill)
+    participants, ids = _checked_participants(bill)
     bases = _Bases(participants, bill.period)
+    # Participants stay in the order given (walking a million objects in sorted-id order costs cache misses); the id
+    # decides only ties, so the shares do not depend on that order. The owner's remainder ranks after everyone.
     return BillAllocation(
         participants=participants,
-        lines=tuple(_allocate_line(line, bases, line.proration or bill.proration) for line in bill.lines),
+        lines=tuple(
+            _allocate_line(line, bases, line.proration or bill.proration, ids) for line in bill.lines
+        ),
     )
 
 
@@ -234,21 +236,25 @@ def allocate(amount: int, weights: Mapping[str, Fraction | int]) -> dict[str, in
     return {person.id: result.share(index) for index, person in enumerate(result.participants)}
 
 
-def _checked_participants(bill: Bill) -> tuple[Participant, ...]:
+def _checked_participants(bill: Bill) -> tuple[tuple[Participant, ...], list[str]]:
+    """The participants, in the order given, and their ids (unique)."""
     if not bill.participants:
         raise ValidationFailed("a split needs at least one participant", field="participants")
     if bill.period is not None:
         validate_span(bill.period, field="period")
-    seen: set[str] = set()
+    ids = [participant.id for participant in bill.participants]
+    if len(set(ids)) != len(ids):
+        seen: set[str] = set()
+        for participant in bill.participants:
+            if participant.id in seen:
+                raise ValidationFailed(f"{participant.id!r} appears twice", field=at(participant.field, "id"))
+            seen.add(participant.id)
     for participant in bill.participants:
-        if participant.id in seen:
-            raise ValidationFailed(f"{participant.id!r} appears twice", field=at(participant.field, "id"))
-        seen.add(participant.id)
         if participant.stays is not None:
             if bill.period is None:
                 raise ValidationFailed("stays need a bill period", field=at(participant.field, "present"))
             validate_stays(participant.stays, bill.period, field=at(participant.field, "present"))
-    return tuple(sorted(bill.participants, key=lambda participant: participant.id))
+    return bill.participants, ids
 
 
 class _Bases:
@@ -264,7 +270,12 @@ class _Bases:
 
     def weights(self, key: str, proration: Proration, field: str) -> Basis:
         def quantities() -> list[Fraction]:
-            return [self._quantity(p, p.weights, key, at(p.field, f"weights.{key}")) for p in self._participants]
+            values = [p.weights.get(key) for p in self._participants]
+            absent = next((index for index, value in enumerate(values) if value is None), None)
+            if absent is not None:  # name the first participant without one (``is None``: no Fraction.__eq__)
+                missing = self._participants[absent]
+                self._quantity(missing, missing.weights, key, at(missing.field, f"weights.{key}"))
+            return values  # type: ignore[return-value]  # no None left
 
         return self._cached(("weights", key, proration), quantities, at(field, "key"))
 
@@ -320,7 +331,7 @@ def _empty_basis_reason(kind: str, name: str, present: tuple[Fraction, ...] | No
     return f"the weights {name!r} add up to zero" if name else "nothing to split by"
 
 
-def _allocate_line(line: Line, bases: _Bases, proration: Proration) -> LineAllocation:
+def _allocate_line(line: Line, bases: _Bases, proration: Proration, tie_keys: list[str]) -> LineAllocation:
     if sum(part.fraction for part in line.parts) != 1:
         raise ValidationFailed("the part fractions must add up to exactly 1", field=at(line.field, "parts"))
     if line.common_deduction >= 1:
@@ -339,7 +350,7 @@ def _allocate_line(line: Line, bases: _Bases, proration: Proration) -> LineAlloc
     labels = [pool.label for pool in pools]
     if len(set(labels)) != len(labels):
         raise ValidationFailed("two parts use the same rule; merge their fractions", field=at(line.field, "parts"))
-    return _rounded_line(line, tuple(pools), unallocated)
+    return _rounded_line(line, tuple(pools), unallocated, tie_keys)
 
 
 def _part_pools(part: Part, amount: Fraction, bases: _Bases, proration: Proration) -> tuple[list[Pool], Fraction]:
@@ -390,7 +401,7 @@ def _main_meter_pools(
     return [*pools, Pool(f"unmetered:{label}", part, remainder, target)], Fraction(0)
 
 
-def _rounded_line(line: Line, pools: tuple[Pool, ...], unallocated: Fraction) -> LineAllocation:
+def _rounded_line(line: Line, pools: tuple[Pool, ...], unallocated: Fraction, tie_keys: list[str]) -> LineAllocation:
     """Round the line once: exact shares over one common denominator, the owner's remainder as a last entry."""
     rates = {pool.basis: Fraction(0) for pool in pools}
     for pool in pools:
@@ -402,7 +413,7 @@ def _rounded_line(line: Line, pools: tuple[Pool, ...], unallocated: Fraction) ->
         multiplier = int(rate)
         exact = [value + multiplier * weight for value, weight in zip(exact, basis.weights, strict=True)]
     owner = line.amount * denominator - sum(exact)
-    shares = round_exact([*exact, owner] if owner else exact, denominator, line.amount)
+    shares = round_exact([*exact, owner] if owner else exact, denominator, line.amount, tie_keys)
     return LineAllocation(
         line=line,
         pools=pools,

@@ -255,4 +255,6 @@ def test_every_line_and_the_bill_add_up_each_share_within_one_unit(
     shuffled = list(people)
     random.Random(seed).shuffle(shuffled)
     again = allocate_bill(Bill(tuple(bill_lines), tuple(shuffled)))
-    assert [line.shares for line in again.lines] == [line.shares for line in result.lines]
+    by_id = [dict(zip((p.id for p in result.participants), line.shares, strict=True)) for line in result.lines]
+    again_by_id = [dict(zip((p.id for p in again.participants), line.shares, strict=True)) for line in again.lines]
+    assert again_by_id == by_id  # every participant's share of every line, whatever order they were listed in
