@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -89,3 +90,36 @@ def role_change(api: Api, group_id: str, user_id: str, role: str, token: str | N
     """``PUT .../members/{user_id}/role`` with the member's current version."""
     body = {"role": role, "version": member_version(api, group_id, user_id, token)}
     return api.call("PUT", f"/groups/{group_id}/members/{user_id}/role", body, token=token)
+
+
+# -- the routes x roles matrix (every route group's matrix test uses these) -------------------------------------------
+
+CALLERS = (*ROLES, "outsider", "anonymous")
+
+
+@dataclass(frozen=True)
+class MatrixCase:
+    """One route: how to call it in a given group as a given caller, and the status each caller must get."""
+
+    name: str
+    call: Callable[[Api, Cast, str, str | None], Any]
+    expected: dict[str, int]
+
+
+def expect(owner: int, admin: int, member: int, viewer: int, outsider: int = 404) -> dict[str, int]:
+    return {"owner": owner, "admin": admin, "member": member, "viewer": viewer, "outsider": outsider, "anonymous": 401}
+
+
+def group_path(cast_: Cast) -> str:
+    return f"/groups/{cast_.group_id}"
+
+
+def answers(api: Api, case: MatrixCase) -> dict[str, int]:
+    """The status each caller gets, each in a fresh group with the same people (no call sees another's effects)."""
+    people = {role: person(api, role) for role in (*ROLES, "outsider")}
+    seen: dict[str, int] = {}
+    for caller in CALLERS:
+        group = cast(api, people)
+        token = group.token(caller) if caller != "anonymous" else None
+        seen[caller] = case.call(api, group, caller, token).status
+    return seen

@@ -5,34 +5,25 @@ Each cell runs on a fresh group; the objects a route acts on are made by the own
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 import pytest
 
 from tests.integration.bill_helpers import draft, issued, pay, upcoming_period
 from tests.integration.conftest import Api, Response
-from tests.integration.group_helpers import ROLES, Cast, cast, person
+from tests.integration.group_helpers import Cast, answers, cast
+from tests.integration.group_helpers import MatrixCase as Case
+from tests.integration.group_helpers import expect as _expect
+from tests.integration.group_helpers import group_path as _g
 
-CALLERS = (*ROLES, "outsider", "anonymous")
 BODY = {"period": upcoming_period(), "total": "90.00", "method": "equal"}
 TARIFF = {"billed_by": "tariff", "prices": {"kWh": [{"price": "0.30"}]}, "standing_charge": "5.00"}
 
 
-@dataclass(frozen=True)
-class Case:
-    name: str
-    call: Callable[[Api, Cast, str, str | None], Response]
-    expected: dict[str, int]
 
 
-def _expect(owner: int, admin: int, member: int, viewer: int) -> dict[str, int]:
-    return {"owner": owner, "admin": admin, "member": member, "viewer": viewer, "outsider": 404, "anonymous": 401}
 
 
-def _g(c: Cast) -> str:
-    return f"/groups/{c.group_id}"
 
 
 def _draft(api: Api, c: Cast) -> str:
@@ -101,14 +92,7 @@ CASES = (
 
 @pytest.mark.parametrize("case", CASES, ids=[case.name for case in CASES])
 def test_route_answers_each_role_as_the_policy_says(api: Api, case: Case) -> None:
-    people = {role: person(api, role) for role in (*ROLES, "outsider")}
-    seen: dict[str, int] = {}
-    for caller in CALLERS:
-        group = cast(api, people)
-        token = group.token(caller) if caller != "anonymous" else None
-        reply = case.call(api, group, caller, token)
-        seen[caller] = reply.status
-    assert seen == case.expected
+    assert answers(api, case) == case.expected
 
 
 def test_every_bill_route_is_in_the_matrix() -> None:

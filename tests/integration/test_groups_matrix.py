@@ -8,29 +8,14 @@ from __future__ import annotations
 
 import secrets
 import uuid
-from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any
 
 import pytest
 
 from tests.integration.conftest import Api
-from tests.integration.group_helpers import ROLES, Cast, Person, cast, create_group, person
-
-CALLERS = (*ROLES, "outsider", "anonymous")
-
-
-@dataclass(frozen=True)
-class Case:
-    """One route: how to call it in a given group as a given role, and the status each caller must get."""
-
-    name: str
-    call: Callable[[Api, Cast, str, str | None], Any]
-    expected: dict[str, int]
-
-
-def _expect(owner: int, admin: int, member: int, viewer: int, outsider: int = 404) -> dict[str, int]:
-    return {"owner": owner, "admin": admin, "member": member, "viewer": viewer, "outsider": outsider, "anonymous": 401}
+from tests.integration.group_helpers import Cast, Person, answers, cast, create_group, person
+from tests.integration.group_helpers import MatrixCase as Case
+from tests.integration.group_helpers import expect as _expect
+from tests.integration.group_helpers import group_path as _g
 
 
 def _other(cast_: Cast, role: str) -> Person:
@@ -53,8 +38,6 @@ def _pending_invitation(api: Api, cast_: Cast) -> str:
     return str(sent.json["id"])
 
 
-def _g(cast_: Cast) -> str:
-    return f"/groups/{cast_.group_id}"
 
 
 CASES = (
@@ -98,13 +81,7 @@ CASES = (
 
 @pytest.mark.parametrize("case", CASES, ids=[case.name for case in CASES])
 def test_route_answers_each_role_as_the_policy_says(api: Api, case: Case) -> None:
-    people = {role: person(api, role) for role in (*ROLES, "outsider")}
-    seen: dict[str, int] = {}
-    for caller in CALLERS:
-        group = cast(api, people)
-        token = group.token(caller) if caller != "anonymous" else None
-        seen[caller] = case.call(api, group, caller, token).status
-    assert seen == case.expected
+    assert answers(api, case) == case.expected
 
 
 def test_every_group_route_is_in_the_matrix() -> None:
