@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import io
 import json
+import logging
 import re
 import time
 import urllib.request
@@ -21,6 +23,7 @@ from chalicelib import http
 from chalicelib.adapters.notify.outbox import OutboxNotifier
 from chalicelib.adapters.store.sqlite import SqliteStore
 from chalicelib.bootstrap import Container, bootstrap
+from chalicelib.observability import logger
 from chalicelib.settings import Settings
 
 
@@ -146,3 +149,15 @@ def aws_env(monkeypatch: pytest.MonkeyPatch, moto_endpoint: str) -> str:
     reset = urllib.request.Request(f"{moto_endpoint}/moto-api/reset", method="POST")  # noqa: S310 (loopback)
     urllib.request.urlopen(reset).close()  # noqa: S310
     return moto_endpoint
+
+
+@pytest.fixture
+def log_output() -> Iterator[io.StringIO]:
+    """Every line the app logs during the test, formatted exactly as in production (powertools JSON)."""
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(logger().registered_formatter)
+    app_logger = logging.getLogger("sharemeter")
+    app_logger.addHandler(handler)
+    yield stream
+    app_logger.removeHandler(handler)

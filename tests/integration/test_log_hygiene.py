@@ -3,28 +3,14 @@
 from __future__ import annotations
 
 import io
-import logging
-from collections.abc import Iterator
 
 import pyotp
-import pytest
 
-from chalicelib.observability import logger
 from tests.integration.conftest import Api
 
 PASSWORD = "correct horse battery staple"
 
 
-@pytest.fixture
-def log_output() -> Iterator[io.StringIO]:
-    """Every line the app logs during the test, formatted exactly as in production (powertools JSON)."""
-    stream = io.StringIO()
-    handler = logging.StreamHandler(stream)
-    handler.setFormatter(logger().registered_formatter)
-    app_logger = logging.getLogger("sharemeter")
-    app_logger.addHandler(handler)
-    yield stream
-    app_logger.removeHandler(handler)
 
 
 def test_v16_2_5_logs_hold_no_password_code_or_token(api: Api, log_output: io.StringIO) -> None:

@@ -4,9 +4,7 @@ reminded, group settings reschedule, and a roster emptied and refilled in a wind
 from __future__ import annotations
 
 import io
-import logging
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -17,7 +15,6 @@ from chalicelib.adapters.notify.aws import DeliveryFailed
 from chalicelib.adapters.notify.outbox import OutboxNotifier
 from chalicelib.adapters.notify.port import Message, Notifier
 from chalicelib.jobs import reading_reminders
-from chalicelib.observability import logger
 from tests.integration.conftest import Api
 from tests.integration.group_helpers import Person, add_member, create_group, person
 
@@ -42,15 +39,6 @@ class RefusingFor:
         self.inner.ping()
 
 
-@pytest.fixture
-def log_output() -> Iterator[io.StringIO]:
-    stream = io.StringIO()
-    handler = logging.StreamHandler(stream)
-    handler.setFormatter(logger().registered_formatter)
-    app_logger = logging.getLogger("sharemeter")
-    app_logger.addHandler(handler)
-    yield stream
-    app_logger.removeHandler(handler)
 
 
 @pytest.fixture
