@@ -21,6 +21,7 @@ from chalicelib.schemas.splits import (
     Name,
     ParticipantIn,
     SpanIn,
+    TransferOut,  # the same transfer as the settle-up preview
     _Strict,
 )
 
@@ -169,12 +170,6 @@ class BalanceOut(BaseModel):
 class BalancesOut(BaseModel):
     currency: str
     balances: list[BalanceOut]
-
-
-class TransferOut(BaseModel):
-    payer: str = Field(alias="from")
-    payee: str = Field(alias="to")
-    amount: str
 
 
 class SettlementOut(BaseModel):
