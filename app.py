@@ -9,7 +9,7 @@ from __future__ import annotations
 from chalice.app import Chalice, CloudWatchEvent, Rate
 
 from chalicelib import bootstrap, http
-from chalicelib.routes.groups import blueprints
+from chalicelib.route_groups import blueprints
 from chalicelib.settings import LOCAL_STAGE, route_group, stage
 
 app = Chalice(app_name="sharemeter")

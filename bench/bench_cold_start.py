@@ -19,7 +19,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from chalicelib.routes.groups import JOBS_ONLY, ROUTE_GROUPS  # noqa: E402 (after the sys.path line)
+from chalicelib.route_groups import JOBS_ONLY, ROUTE_GROUPS  # noqa: E402 (after the sys.path line)
 
 BASELINE = "import chalice"
 

@@ -63,7 +63,7 @@ def stage_environment(stage: str, project: Path = ROOT) -> dict[str, str]:
 
 def route_groups() -> dict[str, str]:
     """``ROUTE_GROUPS`` as the app defines it right now (others add groups; nothing here is hard-coded)."""
-    from chalicelib.routes.groups import ROUTE_GROUPS
+    from chalicelib.route_groups import ROUTE_GROUPS
 
     return dict(ROUTE_GROUPS)
 

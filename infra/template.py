@@ -13,7 +13,7 @@ from typing import Any
 
 from chalice.utils import to_cfn_resource_name
 
-from chalicelib.routes.groups import JOBS_ONLY
+from chalicelib.route_groups import JOBS_ONLY
 from infra.discovery import AppShape, Job
 from infra.specs import SECRETS, FunctionSpec
 

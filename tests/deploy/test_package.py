@@ -20,7 +20,7 @@ from typing import Any
 
 import pytest
 
-from chalicelib.routes.groups import JOBS_ONLY, ROUTE_GROUPS
+from chalicelib.route_groups import JOBS_ONLY, ROUTE_GROUPS
 from infra.discovery import AppShape
 from infra.package import PackageError, chalice_package, package, prune_tombstones
 from infra.specs import FUNCTIONS_DIR, SECRETS, FunctionSpec, SpecError, load_spec
@@ -266,7 +266,7 @@ def test_template_declares_the_platform_around_the_functions(build: Build) -> No
 
 def test_code_package_holds_the_app_and_nothing_of_the_tooling(build: Build) -> None:
     names = zipfile.ZipFile(build.out / "deployment.zip").namelist()
-    assert "app.py" in names and "chalicelib/routes/groups.py" in names
+    assert "app.py" in names and "chalicelib/route_groups.py" in names
     assert not [n for n in names if n.split("/")[0] in {"functions", "infra", "tests", "bench", "web"}]
     layer = zipfile.ZipFile(build.out / "layer-deployment.zip").namelist()
     assert any(n.startswith("python/lib/python3.11/site-packages/pydantic_core/") for n in layer)

@@ -87,7 +87,7 @@ def test_route_answers_each_role_as_the_policy_says(api: Api, case: Case) -> Non
 def test_every_group_route_is_in_the_matrix() -> None:
     from chalicelib.http import ENDPOINTS
 
-    mine = {("groups",), ("participants",), ("audit",)}  # the tags of chalicelib.routes.group_routes
+    mine = {("groups",), ("participants",), ("audit",)}  # the tags of chalicelib.routes.groups
     routes = {key for key, endpoint in ENDPOINTS.items() if endpoint.tags in mine}
     assert len(routes) == len(CASES)
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from chalicelib.routes.groups import ROUTE_GROUPS
+from chalicelib.route_groups import ROUTE_GROUPS
 
 ROOT = Path(__file__).resolve().parents[2]
 HEAVY = frozenset({
