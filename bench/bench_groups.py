@@ -17,8 +17,8 @@ from typing import TYPE_CHECKING, Any
 from chalicelib.adapters.store.sqlite import SqliteStore
 from chalicelib.bootstrap import bootstrap
 from chalicelib.domain.timestamps import utc_iso
-from chalicelib.services.access import ACTIVE, membership_id, memberships
-from chalicelib.services.groups import groups, list_for_user
+from chalicelib.services.access import ACTIVE, membership_collection, membership_id
+from chalicelib.services.groups import group_collection, list_for_user
 from chalicelib.settings import Settings
 
 if TYPE_CHECKING:
@@ -38,14 +38,14 @@ def seed(container: Container, *, user_id: str, count: int, others: int = 0) -> 
     settings = {"utility_type": "electricity", "unit": "kWh", "currency": "EUR", "billing_cycle": "monthly",
                 "billing_cycle_days": None, "default_allocation_key": "consumption", "reading_window_days": 3,
                 "payment_terms_days": 14, "timezone": "Europe/Berlin"}
-    groups(container).insert_many([
+    group_collection(container).insert_many([
         {"_id": g, "name": f"Group {i}", **settings, "status": ACTIVE, "owner_ids": [user_id], "unpaid_bill_ids": [],
          "created_by": user_id, "created_at": now, "updated_at": now}
         for i, g in enumerate(group_ids)
     ])
     mine = [(g, user_id) for g in group_ids]
     theirs = [(group_ids[i % count], f"{user_id}-other{i}") for i in range(others)]
-    memberships(container).insert_many([
+    membership_collection(container).insert_many([
         {"_id": membership_id(g, u), "group_id": g, "user_id": u, "role": "owner" if u == user_id else "member",
          "status": ACTIVE, "weights": {}, "sub_meter_id": None, "joined_at": now}
         for g, u in mine + theirs
@@ -54,8 +54,10 @@ def seed(container: Container, *, user_id: str, count: int, others: int = 0) -> 
 
 
 def naive_page(container: Container, *, user_id: str, cursor: str | None, limit: int) -> dict[str, Any]:
-    page = memberships(container).find_page({"user_id": user_id, "status": ACTIVE}, limit=limit, cursor=cursor)
-    items = [groups(container).get(m["group_id"]) for m in page.items]
+    page = membership_collection(container).find_page(
+        {"user_id": user_id, "status": ACTIVE}, limit=limit, cursor=cursor
+    )
+    items = [group_collection(container).get(m["group_id"]) for m in page.items]
     return {"items": items, "next_cursor": page.next_cursor}
 
 
@@ -86,7 +88,7 @@ def main() -> None:
         print(f"seeded {GROUPS} groups and {GROUPS + OTHER_MEMBERSHIPS} memberships in "
               f"{time.perf_counter() - start:.2f} s")
 
-        collection = groups(container)
+        collection = group_collection(container)
         baseline_samples = []
         for i in range(REPEATS * 20):
             t0 = time.perf_counter()

@@ -28,10 +28,9 @@ from chalicelib.domain.tariffs import tariff_lines
 from chalicelib.domain.timestamps import utc_iso_at
 from chalicelib.observability import record_event
 from chalicelib.services import bills, consumption
-from chalicelib.services.billing_profile import cycle_at, profiles, to_tariff
+from chalicelib.services.billing_profile import cycle_at, profile_collection, to_tariff
 from chalicelib.services.groups import GROUPS
-from chalicelib.services.ledger import ISSUED
-from chalicelib.services.ledger import bills as bill_collection
+from chalicelib.services.ledger import ISSUED, bill_collection
 
 if TYPE_CHECKING:
     from chalicelib.adapters.store.port import Document
@@ -56,7 +55,7 @@ def run(container: Container, now: datetime) -> Summary:
     bounds = Range(high=utc_iso_at(now + timedelta(microseconds=1)))
     cursor = None
     while True:
-        page = profiles(container).find_page({}, order_by="next_draft_at", bounds=bounds, limit=PAGE_SIZE,
+        page = profile_collection(container).find_page({}, order_by="next_draft_at", bounds=bounds, limit=PAGE_SIZE,
                                              cursor=cursor)
         groups = {g["_id"]: g for g in container.store.collection(GROUPS).get_many([p["_id"] for p in page.items])}
         for profile in page.items:
@@ -98,7 +97,7 @@ def _draft_group(container: Container, profile: Document, group: Document | None
 
 def _move(container: Container, profile: Document, changes: dict[str, Any], summary: Summary) -> None:
     try:
-        profiles(container).update(profile["_id"], changes, expected_version=profile["version"])
+        profile_collection(container).update(profile["_id"], changes, expected_version=profile["version"])
     except VersionConflict:
         summary.conflicts += 1  # another run (or a tariff change) moved it; the draft key keeps drafts single
 

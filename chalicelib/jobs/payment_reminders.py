@@ -24,7 +24,7 @@ from chalicelib.domain.money import format_amount
 from chalicelib.domain.timestamps import utc_iso_at
 from chalicelib.observability import record_event
 from chalicelib.services.groups import GROUPS
-from chalicelib.services.ledger import Ledger, bills, load
+from chalicelib.services.ledger import Ledger, bill_collection, load
 from chalicelib.services.messages import compose
 from chalicelib.services.users import USERS
 
@@ -50,7 +50,7 @@ def run(container: Container, now: datetime) -> Summary:
     """Send every payment reminder due at ``now`` (aware)."""
     summary = Summary()
     bounds = Range(high=utc_iso_at(now + timedelta(microseconds=1)))
-    collection = bills(container)
+    collection = bill_collection(container)
     cursor = None
     while True:
         page = collection.find_page({}, order_by="next_reminder_at", bounds=bounds, limit=PAGE_SIZE, cursor=cursor)
@@ -89,7 +89,7 @@ def _process(container: Container, page: list[Document], now: datetime, summary:
         for debtor, _ in debtors:
             new_reminded[debtor] = sorted({*new_reminded.get(debtor, []), kind})
         try:
-            bills(container).update(bill["_id"], {"next_reminder_at": following, "reminded": new_reminded},
+            bill_collection(container).update(bill["_id"], {"next_reminder_at": following, "reminded": new_reminded},
                                     expected_version=bill["version"])
         except VersionConflict:
             summary.conflicts += 1

@@ -33,11 +33,11 @@ from chalicelib.domain.reminders import (
     next_due_at,
 )
 from chalicelib.observability import logger, record_event
-from chalicelib.services import meters as meter_service
-from chalicelib.services.access import ACTIVE, membership_id, memberships
+from chalicelib.services import meters
+from chalicelib.services.access import ACTIVE, membership_collection, membership_id
 from chalicelib.services.groups import GROUPS
 from chalicelib.services.messages import compose
-from chalicelib.services.reminder_schedule import schedules
+from chalicelib.services.reminder_schedule import schedule_collection
 from chalicelib.services.users import USERS
 
 if TYPE_CHECKING:
@@ -77,8 +77,8 @@ def run(container: Container, now: datetime) -> Summary:
     """Send every reminder due at ``now`` (aware) and reschedule the groups it looked at."""
     summary = Summary()
     start = container.store.round_trips.count
-    collection = schedules(container)
-    bounds = Range(high=meter_service.iso(now + timedelta(microseconds=1)))
+    collection = schedule_collection(container)
+    bounds = Range(high=meters.iso(now + timedelta(microseconds=1)))
     cursor = None
     while True:
         page = collection.find_page({}, order_by="due_at", bounds=bounds, limit=PAGE_SIZE, cursor=cursor)
@@ -99,18 +99,18 @@ def _process(container: Container, items: list[Document], now: datetime, summary
     groups = {g["_id"]: g for g in store.collection(GROUPS).get_many([s["_id"] for s in items])}
     meter_ids = [entry["meter_id"] for s in items for entry in s["roster"]]
     user_ids = list(dict.fromkeys(entry["user_id"] for s in items for entry in s["roster"]))
-    meters = {m["_id"]: m for m in meter_service.meters(container).get_many(meter_ids)}
+    meters_by_id = {m["_id"]: m for m in meters.meter_collection(container).get_many(meter_ids)}
     users = {u["_id"]: u for u in store.collection(USERS).get_many(user_ids)}
     member_ids = list(dict.fromkeys(membership_id(s["_id"], entry["user_id"]) for s in items for entry in s["roster"]))
-    active = {m["_id"] for m in memberships(container).get_many(member_ids) if m.get("status") == ACTIVE}
+    active = {m["_id"] for m in membership_collection(container).get_many(member_ids) if m.get("status") == ACTIVE}
     outgoing: list[_Outgoing] = []
     for schedule in items:
         summary.due_groups += 1
         group = groups.get(schedule["_id"])
         if group is None or group.get("status", "active") != "active":
-            schedules(container).delete(schedule["_id"])
+            schedule_collection(container).delete(schedule["_id"])
             continue
-        outgoing.extend(_remind_group(container, schedule, group, meters, users, active, now, summary))
+        outgoing.extend(_remind_group(container, schedule, group, meters_by_id, users, active, now, summary))
     for entry in outgoing:  # one batch per page, after every schedule of the page is written
         _send(container, entry, summary)
 
@@ -148,7 +148,7 @@ def _remind_group(
     container: Container,
     schedule: Document,
     group: Document,
-    meters: dict[str, Document],
+    meters_by_id: dict[str, Document],
     users: dict[str, Document],
     active: set[str],
     now: datetime,
@@ -156,14 +156,14 @@ def _remind_group(
 ) -> list[_Outgoing]:
     window = group_window(group, now)
     if window is None:
-        _reschedule(container, schedule, {"due_at": meter_service.iso(now + IDLE_RECHECK)}, summary)
+        _reschedule(container, schedule, {"due_at": meters.iso(now + IDLE_RECHECK)}, summary)
         return []
     boundary = window.boundary.isoformat()
     reminded: dict[str, list[str]] = schedule["reminded"] if schedule.get("window_boundary") == boundary else {}
     group_zone = _zone(group.get("timezone"), ZoneInfo("UTC"))
     participants = []
     for entry in schedule["roster"]:
-        meter, user = meters.get(entry["meter_id"]), users.get(entry["user_id"])
+        meter, user = meters_by_id.get(entry["meter_id"]), users.get(entry["user_id"])
         if meter is None or user is None or user.get("status") == "disabled":
             continue
         if membership_id(group["_id"], entry["user_id"]) not in active:  # left or removed from the group
@@ -171,13 +171,13 @@ def _remind_group(
         preferences: dict[str, Any] = user.get("notification_preferences") or {}
         if not preferences.get("reading_reminders", True):
             continue
-        if meter.get("removed_at") and meter["removed_at"] <= meter_service.iso(window.opens_at):
+        if meter.get("removed_at") and meter["removed_at"] <= meters.iso(window.opens_at):
             continue
         participants.append(Participant(
             user_id=entry["user_id"],
             meter_id=entry["meter_id"],
             timezone=_zone(user.get("timezone"), group_zone),
-            has_submitted=(meter.get("last_reading_at") or "") >= meter_service.iso(window.opens_at),
+            has_submitted=(meter.get("last_reading_at") or "") >= meters.iso(window.opens_at),
             reminded=frozenset(ReminderKind(k) for k in reminded.get(entry["meter_id"], [])),
             awake_from=int(preferences.get("quiet_hours_end", DEFAULT_AWAKE_FROM)),
             awake_until=int(preferences.get("quiet_hours_start", DEFAULT_AWAKE_UNTIL)),
@@ -197,12 +197,12 @@ def _remind_group(
     following = next_due_at(window, now + timedelta(seconds=1), updated)
     if following is None:
         following = max(window.closes_at, now + timedelta(seconds=1))
-    changes = {"due_at": meter_service.iso(following), "window_boundary": boundary, "reminded": new_reminded}
+    changes = {"due_at": meters.iso(following), "window_boundary": boundary, "reminded": new_reminded}
     if not _reschedule(container, schedule, changes, summary):
         return []
     messages = []
     for reminder in due:
-        meter, user = meters[reminder.meter_id], users[reminder.user_id]
+        meter, user = meters_by_id[reminder.meter_id], users[reminder.user_id]
         messages.append(_Outgoing(group["_id"], reminder.user_id, reminder.meter_id, reminder.kind,
                                   _message(group, meter, user, window, reminder.kind)))
         summary.reminders += 1
@@ -212,7 +212,7 @@ def _remind_group(
 
 def _reschedule(container: Container, schedule: Document, changes: dict[str, Any], summary: Summary) -> bool:
     try:
-        schedules(container).update(schedule["_id"], changes, expected_version=schedule["version"])
+        schedule_collection(container).update(schedule["_id"], changes, expected_version=schedule["version"])
     except VersionConflict:
         summary.conflicts += 1
         return False

@@ -61,7 +61,7 @@ def membership_id(group_id: str, user_id: str) -> str:
     return f"{group_id}:{user_id}"
 
 
-def memberships(container: Container) -> Collection:
+def membership_collection(container: Container) -> Collection:
     return container.store.collection(MEMBERSHIPS)
 
 
@@ -108,7 +108,8 @@ def authorize(
     if principal is None:
         raise AuthenticationFailed("authentication required")
     is_allowed(Role.OWNER, action)  # unknown actions fail loudly before any I/O
-    document = memberships(container).get(membership_id(group_id, principal.user_id)) if _plausible(group_id) else None
+    member_id = membership_id(group_id, principal.user_id)
+    document = membership_collection(container).get(member_id) if _plausible(group_id) else None
     if document is None or document.get("status") != ACTIVE:
         _deny(container, principal, group_id, action, "not-a-member", client_ip)
         raise NotFound(NO_SUCH_GROUP)

@@ -24,7 +24,7 @@ from chalicelib.services.users import (
     get_user,
     normalize_email,
     profile,
-    users,
+    user_collection,
 )
 
 if TYPE_CHECKING:
@@ -74,7 +74,7 @@ def register(container: Container, request: RegisterRequest, *, client_ip: str) 
         "created_at": utc_iso(now),
     }
     try:
-        users(container).insert(user)
+        user_collection(container).insert(user)
     except DuplicateKey:  # registered concurrently: answer as for any known email
         return
     record_event("user.registered", user_id=user["_id"])
@@ -253,7 +253,7 @@ def disable_account(container: Container, principal: Principal, password: str) -
 
 def _update(container: Container, user: Document, changes: dict[str, Any]) -> Document:
     """Apply ``changes`` (plain field values) to the user, re-reading and retrying if another request changed it."""
-    collection = users(container)
+    collection = user_collection(container)
     for _attempt in range(5):
         try:
             return collection.update(user["_id"], changes, expected_version=user["version"])

@@ -73,11 +73,11 @@ class Verification:
     head_seq: int
 
 
-def _log(container: Container) -> Collection:
+def _log_collection(container: Container) -> Collection:
     return container.store.collection(AUDIT_LOG)
 
 
-def _heads(container: Container) -> Collection:
+def _head_collection(container: Container) -> Collection:
     return container.store.collection(AUDIT_HEADS)
 
 
@@ -200,7 +200,7 @@ def record_security(
 
 
 def _append(container: Container, pending: Mapping[str, Any]) -> None:
-    log = _log(container)
+    log = _log_collection(container)
     chain = str(pending["chain"])
     for _ in range(MAX_APPEND_ATTEMPTS):
         last = log.find_page({"chain": chain}, order_by="seq", descending=True, limit=1).items
@@ -221,7 +221,7 @@ def _append(container: Container, pending: Mapping[str, Any]) -> None:
 
 
 def _advance_head(container: Container, chain: str, seq: int, digest: str) -> None:
-    heads = _heads(container)
+    heads = _head_collection(container)
     for _ in range(MAX_APPEND_ATTEMPTS):
         head = heads.get(chain)
         if head is None:
@@ -294,7 +294,7 @@ def _clear(collection: Collection, document: Document) -> Document:
 def page(container: Container, group_id: str, *, cursor: str | None, limit: int) -> tuple[list[Document], str | None]:
     """The group's entries, newest first, one keyset page at a time."""
     try:
-        found = _log(container).find_page(
+        found = _log_collection(container).find_page(
             {"chain": group_chain(group_id)}, order_by="seq", descending=True, limit=limit, cursor=cursor
         )
     except ValueError:
@@ -309,8 +309,8 @@ def entry_view(entry: Document) -> dict[str, Any]:
 
 def verify(container: Container, chain: str) -> Verification:
     """Walk ``chain`` from seq 1 and report the first entry that was edited, removed or put out of place."""
-    log = _log(container)
-    head = _heads(container).get(chain)
+    log = _log_collection(container)
+    head = _head_collection(container).get(chain)
     head_seq = int(head["seq"]) if head else 0
     expected_seq, prev_hash, cursor, count = 1, GENESIS, None, 0
     while True:

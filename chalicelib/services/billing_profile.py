@@ -21,7 +21,7 @@ from chalicelib.domain.reminders import cycle_boundary
 from chalicelib.domain.tariffs import Block, Tariff, block_cost
 from chalicelib.domain.timestamps import utc_iso, utc_iso_at
 from chalicelib.services import audit, groups
-from chalicelib.services.access import ACTIVE, membership_id, memberships
+from chalicelib.services.access import ACTIVE, membership_collection, membership_id
 
 if TYPE_CHECKING:
     from chalicelib.adapters.store.port import Collection, Document
@@ -35,7 +35,7 @@ MONTH_END = 31
 DEFAULT_SETTLEMENT: dict[str, Any] = {"mode": "minimal", "payee": None}
 
 
-def profiles(container: Container) -> Collection:
+def profile_collection(container: Container) -> Collection:
     return container.store.collection(PROFILES)
 
 
@@ -114,11 +114,11 @@ def view(profile: Document | None) -> dict[str, Any]:
 
 def get(container: Container, group_id: str) -> dict[str, Any]:
     groups.load(container, group_id)
-    return view(profiles(container).get(group_id))
+    return view(profile_collection(container).get(group_id))
 
 
 def settlement_policy(container: Container, group_id: str) -> dict[str, Any]:
-    profile = profiles(container).get(group_id) or {}
+    profile = profile_collection(container).get(group_id) or {}
     return dict(profile.get("settlement") or DEFAULT_SETTLEMENT)
 
 
@@ -127,7 +127,7 @@ def _write(
     expected_version: int | None, client_ip: str,
 ) -> dict[str, Any]:
     group_id = membership.group_id
-    collection = profiles(container)
+    collection = profile_collection(container)
     current = collection.get(group_id)
     now = utc_iso(container.clock())
     pending = audit.intent(
@@ -175,7 +175,7 @@ def put_settlement(
     if request.mode == "minimal" and request.payee is not None:
         raise ValidationFailed("a payee is only used in bill_holder mode", field="payee")
     if request.payee not in (None, UTILITY):
-        member = memberships(container).get(membership_id(membership.group_id, request.payee))
+        member = membership_collection(container).get(membership_id(membership.group_id, request.payee))
         if member is None or member.get("status") != ACTIVE:
             raise ValidationFailed('must be a member of the group or "utility"', field="payee")
     settlement = {"mode": request.mode, "payee": request.payee}

@@ -42,8 +42,8 @@ from chalicelib.domain.timestamps import utc_iso, utc_iso_at
 from chalicelib.observability import record_event
 from chalicelib.schemas.splits import SplitPreviewRequest
 from chalicelib.services import audit, consumption, groups
-from chalicelib.services.access import Membership, membership_stays, memberships
-from chalicelib.services.ledger import ISSUED, Ledger, bills, load, now_iso
+from chalicelib.services.access import Membership, membership_collection, membership_stays
+from chalicelib.services.ledger import ISSUED, Ledger, bill_collection, load, now_iso
 from chalicelib.services.splits import preview_split
 
 if TYPE_CHECKING:
@@ -103,7 +103,7 @@ def _stays_view(stays: tuple[Span, ...]) -> list[dict[str, str]]:
 
 def _paying_memberships(container: Container, group_id: str) -> Iterator[Document]:
     """Every membership of the group with a paying role, active or not (one index, pages of 500)."""
-    for member in find_all(memberships(container), {"group_id": group_id}):
+    for member in find_all(membership_collection(container), {"group_id": group_id}):
         if member["role"] in PAYING_ROLES:
             yield member
 
@@ -269,7 +269,7 @@ def _state_map(ledger: Ledger, now: str) -> dict[tuple[str, str], ShareState]:
 
 
 def load_bill(container: Container, group_id: str, bill_id: str) -> Document:
-    bill = bills(container).get(bill_id) if len(bill_id) <= 64 else None
+    bill = bill_collection(container).get(bill_id) if len(bill_id) <= 64 else None
     if bill is None or bill["group_id"] != group_id or bill["state"] == DELETED:
         raise NotFound("no such bill")
     return bill
@@ -284,7 +284,7 @@ def get(container: Container, membership: Membership, bill_id: str) -> dict[str,
 def list_bills(container: Container, membership: Membership, *, cursor: str | None, limit: int) -> dict[str, Any]:
     """Newest first, one keyset page at a time; issued bills carry each share's status as of now."""
     try:
-        page = bills(container).find_page(
+        page = bill_collection(container).find_page(
             {"group_id": membership.group_id}, order_by="created_at", descending=True, limit=limit, cursor=cursor
         )
     except ValueError:
@@ -349,7 +349,7 @@ def insert_draft(
         container, group_id=group["_id"], actor_id=actor_id, action=f"{kind}.draft", target=f"bill:{bill['_id']}",
         before=None, after={"period": bill["period"], "kind": kind, "adjusts": adjusts}, client_ip=client_ip,
     )
-    stored = audit.insert_with(container, bills(container), bill, pending)
+    stored = audit.insert_with(container, bill_collection(container), bill, pending)
     record_event("bill.drafted", group_id=group["_id"], kind=kind)
     return stored
 
@@ -409,7 +409,7 @@ def update(
         target=f"bill:{bill_id}", before={"state": bill["state"]}, after={"state": DRAFT, "changed": sorted(sent)},
         client_ip=client_ip,
     )
-    stored = audit.update_with(container, bills(container), bill, changes, pending, expected_version=version)
+    stored = audit.update_with(container, bill_collection(container), bill, changes, pending, expected_version=version)
     return view(stored)
 
 
@@ -429,7 +429,7 @@ def submit_for_review(
         target=f"bill:{bill_id}", before={"state": DRAFT}, after={"state": REVIEW}, client_ip=client_ip,
     )
     changes = {"state": REVIEW, "reviewed_by": membership.user_id, "updated_at": utc_iso(container.clock())}
-    stored = audit.update_with(container, bills(container), bill, changes, pending, expected_version=version)
+    stored = audit.update_with(container, bill_collection(container), bill, changes, pending, expected_version=version)
     return view(stored)
 
 
@@ -444,9 +444,9 @@ def delete(
         container, group_id=bill["group_id"], actor_id=membership.user_id, action="bill.delete",
         target=f"bill:{bill_id}", before={"state": bill["state"]}, after={"state": DELETED}, client_ip=client_ip,
     )
-    stored = audit.update_with(container, bills(container), bill, {"state": DELETED}, pending,
+    stored = audit.update_with(container, bill_collection(container), bill, {"state": DELETED}, pending,
                                expected_version=version)
-    bills(container).delete(bill_id, expected_version=stored["version"])
+    bill_collection(container).delete(bill_id, expected_version=stored["version"])
 
 
 # -- issuing -----------------------------------------------------------------------------------------------------------
@@ -501,7 +501,7 @@ def issue(
     )
     groups.track_bills(container, bill["group_id"], unpaid=[bill_id] if outstanding else [], issuing=True)
     try:
-        stored = audit.update_with(container, bills(container), bill, changes, pending,
+        stored = audit.update_with(container, bill_collection(container), bill, changes, pending,
                                    expected_version=bill["version"])
     except DomainError:
         if outstanding:
@@ -546,9 +546,9 @@ def _mark_settled(container: Container, bill: Document, *, settled: bool) -> boo
         reminder = None if settled else _next_reminder(current)
         changes: dict[str, Any] = {"is_settled": settled, "next_reminder_at": reminder}
         try:
-            bills(container).update(current["_id"], changes, expected_version=current["version"])
+            bill_collection(container).update(current["_id"], changes, expected_version=current["version"])
         except VersionConflict:
-            current = bills(container).get(bill["_id"])  # e.g. the reminder job marked a reminder meanwhile
+            current = bill_collection(container).get(bill["_id"])  # e.g. the reminder job marked a reminder meanwhile
             continue
         return True
     return False

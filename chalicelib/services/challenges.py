@@ -35,7 +35,7 @@ class InvalidCode(ValidationFailed):
     title = "The code is wrong, used or expired"
 
 
-def _challenges(container: Container) -> Collection:
+def _challenge_collection(container: Container) -> Collection:
     return container.store.collection(CHALLENGES)
 
 
@@ -70,7 +70,7 @@ def issue(
     }
     if link_token:
         document["link_hash"] = hash_code(link_token, pepper)
-    collection = _challenges(container)
+    collection = _challenge_collection(container)
     for _attempt in range(MAX_REPLACE_ATTEMPTS):
         collection.delete(challenge_id)
         try:
@@ -88,7 +88,7 @@ def consume(
     container: Container, *, user_id: str, purpose: Purpose, code: str, bound_to: str | None = None
 ) -> None:
     """Accept ``code`` once; count a wrong guess; refuse after ``MAX_TRIES`` or expiry. Raises ``InvalidCode``."""
-    collection = _challenges(container)
+    collection = _challenge_collection(container)
     challenge = collection.get(_challenge_id(purpose, user_id, bound_to))
     if challenge is None or challenge["tries"] >= MAX_TRIES:
         raise InvalidCode("the code is wrong, used or expired", field="code")
@@ -103,7 +103,7 @@ def consume(
 
 def consume_link(container: Container, *, purpose: Purpose, token: str) -> str:
     """Accept a link token once; returns the user id it was issued to."""
-    collection = _challenges(container)
+    collection = _challenge_collection(container)
     challenge = collection.find_one({"link_hash": hash_code(token, container.settings.code_pepper.bytes())})
     if challenge is None or challenge["purpose"] != purpose or challenge["tries"] >= MAX_TRIES:
         raise InvalidCode("the link is invalid, used or expired", field="token")

@@ -32,8 +32,7 @@ from chalicelib.domain.readings import (
     cumulative,
 )
 from chalicelib.domain.timezones import is_time_zone
-from chalicelib.services import meters as meter_service
-from chalicelib.services import readings as reading_service
+from chalicelib.services import meters, readings
 from chalicelib.services.groups import GROUPS
 
 if TYPE_CHECKING:
@@ -111,8 +110,8 @@ class GroupUsage:
         return self.main(period) or self.sub_meters(period)
 
 
-def _total(meters: Sequence[MeterUsage], period: int | None) -> Usage:
-    periods = [m.periods[period] for m in meters] if period is not None else [p for m in meters for p in m.periods]
+def _total(usages: Sequence[MeterUsage], period: int | None) -> Usage:
+    periods = [m.periods[period] for m in usages] if period is not None else [p for m in usages for p in m.periods]
     return Usage(sum((p.quantity for p in periods), Fraction(0)), any(p.is_estimated for p in periods))
 
 
@@ -120,16 +119,16 @@ def usage(container: Container, *, group_id: str, boundaries: Sequence[datetime]
     """Consumption of every meter of the group in each period between consecutive ``boundaries`` (aware, ascending)."""
     if len(boundaries) < 2 or any(a >= b for a, b in itertools.pairwise(boundaries)):
         raise ValidationFailed("periods need at least two ascending boundaries", field="to")
-    documents = meter_service.group_meters(container, group_id=group_id)
-    histories = {d["_id"]: reading_service.counted_history(container, d["_id"]) for d in documents}  # not rejected
+    documents = meters.group_meters(container, group_id=group_id)
+    histories = {d["_id"]: readings.counted_history(container, d["_id"]) for d in documents}  # not rejected
     rates = _daily_rates(documents, histories)
     result = []
     for document in documents:
-        meter = meter_service.to_domain(document)
+        meter = meters.to_domain(document)
         predecessor = document.get("replaces")
         fallback = rates.get(predecessor) if predecessor else None
         handovers = document.get("assignments") or []
-        cuts = [meter_service.parse_iso(h["at"]) for h in handovers]
+        cuts = [meters.parse_iso(h["at"]) for h in handovers]
         holders = [*(h["previous_participant_id"] for h in handovers), document.get("participant_id")]
         spans = consumption_by_holder(meter, histories[document["_id"]], boundaries, cuts, fallback_rate=fallback)
         edges: list[datetime | None] = [None, *cuts, None]
@@ -147,7 +146,7 @@ def period_usage(container: Container, *, group_id: str, start: datetime, end: d
 def _daily_rates(documents: Sequence[Document], histories: Mapping[str, list[Any]]) -> dict[str, Fraction]:
     rates = {}
     for document in documents:
-        rate = average_daily_rate(cumulative(meter_service.to_domain(document), histories[document["_id"]]))
+        rate = average_daily_rate(cumulative(meters.to_domain(document), histories[document["_id"]]))
         if rate is not None:
             rates[document["_id"]] = rate
     return rates

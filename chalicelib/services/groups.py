@@ -33,7 +33,7 @@ from chalicelib.domain.timestamps import utc_iso
 from chalicelib.domain.timezones import check_time_zone
 from chalicelib.observability import record_event
 from chalicelib.services import audit
-from chalicelib.services.access import ACTIVE, NO_SUCH_GROUP, Membership, membership_id, memberships
+from chalicelib.services.access import ACTIVE, NO_SUCH_GROUP, Membership, membership_collection, membership_id
 
 if TYPE_CHECKING:
     from chalicelib.adapters.store.port import Collection, Document
@@ -64,13 +64,13 @@ class CurrencyLocked(Conflict):
     title = "The currency cannot change once a bill is issued"
 
 
-def groups(container: Container) -> Collection:
+def group_collection(container: Container) -> Collection:
     return container.store.collection(GROUPS)
 
 
 def load(container: Container, group_id: str) -> Document:
     """The live group document, or ``NotFound`` (also for a deleted group)."""
-    group = groups(container).get(group_id)
+    group = group_collection(container).get(group_id)
     if group is None or group.get("status") != ACTIVE:
         raise NotFound(NO_SUCH_GROUP)
     return group
@@ -118,12 +118,12 @@ def create(container: Container, *, user_id: str, request: GroupCreate, client_i
         container, group_id=group_id, actor_id=user_id, action="group.create", target=f"group:{group_id}",
         before=None, after=settings, client_ip=client_ip,
     )
-    stored = audit.insert_with(container, groups(container), group, pending)
+    stored = audit.insert_with(container, group_collection(container), group, pending)
     owner: Document = {
         "_id": membership_id(group_id, user_id), "group_id": group_id, "user_id": user_id, "role": Role.OWNER.value,
         "status": ACTIVE, "weights": {}, "sub_meter_id": None, "joined_at": now,
     }
-    memberships(container).insert(owner)
+    membership_collection(container).insert(owner)
     record_event("group.created", group_id=group_id)
     return view(stored, Role.OWNER)
 
@@ -131,13 +131,13 @@ def create(container: Container, *, user_id: str, request: GroupCreate, client_i
 def list_for_user(container: Container, *, user_id: str, cursor: str | None, limit: int) -> dict[str, Any]:
     """One page of the user's groups: a page of memberships and one ``get_many`` (two round trips)."""
     try:
-        page = memberships(container).find_page(
+        page = membership_collection(container).find_page(
             {"user_id": user_id, "status": ACTIVE}, order_by="_id", limit=limit, cursor=cursor
         )
     except ValueError:
         raise ValidationFailed("not a cursor this API returned", field="cursor") from None
     roles = {m["group_id"]: m["role"] for m in page.items}
-    found = groups(container).get_many(list(roles))
+    found = group_collection(container).get_many(list(roles))
     items = [view(g, roles[g["_id"]]) for g in found if g.get("status") == ACTIVE]
     return {"items": items, "next_cursor": page.next_cursor}
 
@@ -175,7 +175,7 @@ def update(
         target=f"group:{group['_id']}", before={k: before[k] for k in changed}, after=changed, client_ip=client_ip,
     )
     stored = audit.update_with(
-        container, groups(container), group, {**changed, "updated_at": utc_iso(container.clock())}, pending,
+        container, group_collection(container), group, {**changed, "updated_at": utc_iso(container.clock())}, pending,
         expected_version=expected_version,
     )
     if changed.keys() & {"reading_window_days", "timezone", "billing_cycle"}:  # the reading window moved
@@ -187,7 +187,7 @@ def update(
 
 def delete(container: Container, membership: Membership, *, expected_version: int | None, client_ip: str) -> None:
     """Soft-delete the group (refused while bills are unpaid), then close every membership. Repeatable."""
-    group = groups(container).get(membership.group_id)
+    group = group_collection(container).get(membership.group_id)
     if group is None:
         raise NotFound(NO_SUCH_GROUP)
     if group.get("status") == ACTIVE:
@@ -203,13 +203,14 @@ def delete(container: Container, membership: Membership, *, expected_version: in
             client_ip=client_ip,
         )
         # The conditional write re-checks unpaid_bill_ids: a bill counted meanwhile bumped the version.
-        audit.update_with(container, groups(container), group, {"status": "deleted", "deleted_at": now}, pending)
+        changes = {"status": "deleted", "deleted_at": now}
+        audit.update_with(container, group_collection(container), group, changes, pending)
     _close_memberships(container, group["_id"], last=membership.user_id)
     record_event("group.deleted", group_id=group["_id"])
 
 
 def _close_memberships(container: Container, group_id: str, *, last: str) -> None:
-    collection = memberships(container)
+    collection = membership_collection(container)
     tried: set[str] = set()
     while True:
         page = collection.find_page({"group_id": group_id, "status": ACTIVE}, limit=100)
@@ -246,7 +247,7 @@ def track_bills(
     Call it *before* writing an issued bill (a concurrent delete then either sees the bill or makes the issue fail
     with ``NotFound``), and with the derived status of issued bills afterwards. Returns the group as written.
     """
-    collection = groups(container)
+    collection = group_collection(container)
     adding, removing = set(unpaid), set(paid)
     for _ in range(MAX_RETRIES):
         group = load(container, group_id)
@@ -275,7 +276,7 @@ def change_owners(container: Container, group_id: str, *, add: str | None = None
     and this call found nothing to remove, so this call must not leave a non-owner behind.
     """
     _write_owners(container, group_id, add=add, remove=remove)
-    if add is not None and not _is_owner(memberships(container).get(membership_id(group_id, add))):
+    if add is not None and not _is_owner(membership_collection(container).get(membership_id(group_id, add))):
         with contextlib.suppress(LastOwner):  # no confirmed owner is left anyway: the id stays until one is made
             _write_owners(container, group_id, remove=add)
 
@@ -285,14 +286,14 @@ def _is_owner(member: Document | None) -> bool:
 
 
 def _write_owners(container: Container, group_id: str, *, add: str | None = None, remove: str | None = None) -> None:
-    collection = groups(container)
+    collection = group_collection(container)
     for _ in range(MAX_RETRIES):
         group = load(container, group_id)
         owners = [o for o in group.get("owner_ids", []) if o != remove]
         if add is not None and add not in owners:
             owners.append(add)
         if remove is not None:
-            found = memberships(container).get_many([membership_id(group_id, o) for o in owners])
+            found = membership_collection(container).get_many([membership_id(group_id, o) for o in owners])
             confirmed = {m["user_id"] for m in found if _is_owner(m)}
             owners = [o for o in owners if o in confirmed]
         if not owners:

@@ -35,11 +35,11 @@ ISSUED = "issued"
 PAGE = 500
 
 
-def bills(container: Container) -> Collection:
+def bill_collection(container: Container) -> Collection:
     return container.store.collection(BILLS)
 
 
-def payments(container: Container) -> Collection:
+def payment_collection(container: Container) -> Collection:
     return container.store.collection(PAYMENTS)
 
 
@@ -64,8 +64,8 @@ def shares_of(bill: Document) -> list[Share]:
 
 
 def load(container: Container, group_id: str) -> Ledger:
-    issued = list(find_all(bills(container), {"group_id": group_id, "state": ISSUED}, page_size=PAGE))
-    paid = list(find_all(payments(container), {"group_id": group_id}, order_by="recorded_at", page_size=PAGE))
+    issued = list(find_all(bill_collection(container), {"group_id": group_id, "state": ISSUED}, page_size=PAGE))
+    paid = list(find_all(payment_collection(container), {"group_id": group_id}, order_by="recorded_at", page_size=PAGE))
     shares = [share for bill in issued for share in shares_of(bill)]
     entries = [Payment(p["payer"], p["payee"], int(p["minor"]), p.get("bill_id")) for p in paid]
     return Ledger(issued, paid, shares, entries)

@@ -18,7 +18,7 @@ from chalicelib.observability import record_event
 from chalicelib.services import audit, challenges, sessions
 from chalicelib.services.accounts import EmailNotVerified
 from chalicelib.services.throttle import throttle
-from chalicelib.services.users import find_by_email, get_user, mfa_methods, normalize_email, users
+from chalicelib.services.users import find_by_email, get_user, mfa_methods, normalize_email, user_collection
 
 if TYPE_CHECKING:
     from chalicelib.adapters.store.port import Collection, Document
@@ -36,7 +36,7 @@ class AccountDisabled(Forbidden):
     title = "Account disabled"
 
 
-def _attempts(container: Container) -> Collection:
+def _mfa_attempt_collection(container: Container) -> Collection:
     return container.store.collection(MFA_ATTEMPTS)
 
 
@@ -66,7 +66,7 @@ def login(container: Container, email: str, password: str, *, client_ip: str, us
         raise EmailNotVerified("verify your email address first; POST /auth/verify-email/resend sends a new code")
     if container.passwords.needs_rehash(user["password_hash"]):
         with suppress(VersionConflict):  # a concurrent login rehashed it first; either hash is right
-            users(container).update(
+            user_collection(container).update(
                 user["_id"], {"password_hash": container.passwords.hash(password)}, expected_version=user["version"]
             )
     methods = mfa_methods(user)
@@ -80,7 +80,7 @@ def login(container: Container, email: str, password: str, *, client_ip: str, us
 
 def _mfa_challenge(container: Container, user: Document, methods: list[str]) -> dict[str, Any]:
     issued = container.tokens.issue(TokenKind.MFA_PENDING, user["_id"], container.settings.mfa_token_ttl, {})
-    _attempts(container).insert(
+    _mfa_attempt_collection(container).insert(
         {"_id": issued.jti, "user_id": user["_id"], "tries": 0, "expires_at": int(issued.expires_at)}
     )
     return {"mfa_required": True, "mfa_token": issued.token, "methods": methods}
@@ -89,7 +89,7 @@ def _mfa_challenge(container: Container, user: Document, methods: list[str]) -> 
 def _attempt(container: Container, mfa_token: str) -> tuple[Document, Document]:
     """The live login attempt behind ``mfa_token`` and its user; a disabled or vanished account ends it (401)."""
     claims = container.tokens.verify(mfa_token, TokenKind.MFA_PENDING)
-    attempt = _attempts(container).get(claims.jti)
+    attempt = _mfa_attempt_collection(container).get(claims.jti)
     if attempt is None or attempt["user_id"] != claims.sub or attempt["tries"] >= MAX_MFA_TRIES:
         raise AuthenticationFailed("the sign-in attempt expired; sign in again")
     try:
@@ -123,7 +123,7 @@ def verify(container: Container, request: MfaVerifyRequest, *, client_ip: str, u
                               detail={"method": request.method})
         raise AuthenticationFailed(_BAD_CODE)
     try:
-        _attempts(container).delete(attempt["_id"], expected_version=attempt["version"])
+        _mfa_attempt_collection(container).delete(attempt["_id"], expected_version=attempt["version"])
     except VersionConflict:
         raise AuthenticationFailed(_BAD_CODE) from None
     record_event("login.succeeded", user_id=user["_id"], mfa=True, method=request.method)
@@ -135,7 +135,7 @@ def verify(container: Container, request: MfaVerifyRequest, *, client_ip: str, u
 def _count_try(container: Container, attempt: Document) -> None:
     with suppress(VersionConflict):  # a concurrent try was counted; this one failed anyway
         tries = {"tries": attempt["tries"] + 1}
-        _attempts(container).update(attempt["_id"], tries, expected_version=attempt["version"])
+        _mfa_attempt_collection(container).update(attempt["_id"], tries, expected_version=attempt["version"])
 
 
 def _second_factor_ok(container: Container, user: Document, attempt: Document, request: MfaVerifyRequest) -> bool:
@@ -161,7 +161,7 @@ def accept_totp(container: Container, user: Document, code: str) -> bool:
         return False
     mfa = {**user["mfa"], "totp": {**totp, "last_step": step}}
     try:
-        users(container).update(user["_id"], {"mfa": mfa}, expected_version=user["version"])
+        user_collection(container).update(user["_id"], {"mfa": mfa}, expected_version=user["version"])
     except VersionConflict:
         return False  # the same code raced another request: only one may use it
     return True
@@ -175,7 +175,7 @@ def _use_recovery_code(container: Container, user: Document, code: str) -> bool:
     if len(remaining) == len(stored):
         return False
     try:
-        users(container).update(
+        user_collection(container).update(
             user["_id"], {"mfa": {**user["mfa"], "recovery_codes": remaining}}, expected_version=user["version"]
         )
     except VersionConflict:

@@ -29,9 +29,7 @@ from chalicelib.domain.errors import DomainError, ValidationFailed, VersionConfl
 from chalicelib.domain.readings import MeterKind, ReadingExists, parse_reading_value
 from chalicelib.domain.timestamps import utc_iso
 from chalicelib.observability import record_event
-from chalicelib.services import audit, reminder_schedule
-from chalicelib.services import meters as meter_service
-from chalicelib.services import readings as reading_service
+from chalicelib.services import audit, meters, readings, reminder_schedule
 
 if TYPE_CHECKING:
     from chalicelib.adapters.store.port import Document
@@ -45,7 +43,7 @@ _FIELDS = {"value": "reading_value", "taken_at": "at"}
 
 def _check_order(meter: Document, at: datetime) -> None:
     changes = meter.get("assignments") or []
-    if changes and at <= meter_service.parse_iso(changes[-1]["at"]):
+    if changes and at <= meters.parse_iso(changes[-1]["at"]):
         raise ValidationFailed(f"must be after the meter's last tenant change at {changes[-1]['at']}", field="at")
 
 
@@ -54,7 +52,7 @@ def _interim_reading(
 ) -> dict[str, Any]:
     """Record the interim reading like any other; a reading already at ``at`` with the same value is reused."""
     try:
-        reading, _ = reading_service.record(container, membership, meter_id=meter["_id"], value=value, taken_at=at,
+        reading, _ = readings.record(container, membership, meter_id=meter["_id"], value=value, taken_at=at,
                                             note=note, idempotency_key=None)
         return reading
     except ReadingExists:
@@ -62,13 +60,13 @@ def _interim_reading(
     except DomainError as error:
         error.field = _FIELDS.get(error.field or "", error.field)
         raise
-    existing = reading_service.readings(container).find_one({"meter_id": meter["_id"],
-                                                             "taken_at": meter_service.iso(at)})
+    existing = readings.reading_collection(container).find_one({"meter_id": meter["_id"],
+                                                             "taken_at": meters.iso(at)})
     wanted = parse_reading_value(value, digits=meter.get("digits"), field="reading_value")
     if existing is None or Fraction(existing["value"]) != wanted:
         raise ReadingExists("the meter already has another reading at this instant; use its value or another instant",
                             field="reading_value")
-    return reading_service.view(existing)
+    return readings.view(existing)
 
 
 def reassign(
@@ -84,22 +82,22 @@ def reassign(
 ) -> dict[str, Any]:
     """Hand a sub-meter to ``participant_id`` (``None``: nobody) at ``at``, split at the interim reading; audited."""
     group_id = membership.group_id
-    meter = meter_service.load(container, group_id=group_id, meter_id=meter_id)
+    meter = meters.load(container, group_id=group_id, meter_id=meter_id)
     if meter["kind"] != MeterKind.SUB.value:
         raise ValidationFailed("only a sub-meter belongs to a participant", field="participant_id")
-    meter_service.check_participant(container, group_id, participant_id)
+    meters.check_participant(container, group_id, participant_id)
     if participant_id == meter.get("participant_id"):
         raise ValidationFailed("the meter is already assigned to that participant", field="participant_id")
     _check_order(meter, at)
     reading = _interim_reading(container, membership, meter=meter, value=reading_value, at=at, note=note)
     for _ in range(_RETRIES):
-        current = meter_service.load(container, group_id=group_id, meter_id=meter_id)  # the reading moved its version
+        current = meters.load(container, group_id=group_id, meter_id=meter_id)  # the reading moved its version
         _check_order(current, at)
         previous = current.get("participant_id")
         if previous == participant_id:
             raise ValidationFailed("the meter is already assigned to that participant", field="participant_id")
         change = {
-            "at": meter_service.iso(at), "previous_participant_id": previous, "participant_id": participant_id,
+            "at": meters.iso(at), "previous_participant_id": previous, "participant_id": participant_id,
             "reading_id": reading["id"], "reading_value": reading["value"], "by": membership.user_id,
             "recorded_at": utc_iso(container.clock()),
         }
@@ -111,7 +109,7 @@ def reassign(
         )
         changes = {"participant_id": participant_id, "assignments": [*(current.get("assignments") or []), change]}
         try:
-            stored = audit.update_with(container, meter_service.meters(container), current, changes, pending,
+            stored = audit.update_with(container, meters.meter_collection(container), current, changes, pending,
                                        expected_version=current["version"])
         except VersionConflict:
             continue
@@ -120,4 +118,4 @@ def reassign(
         raise VersionConflict("the meter kept changing; try again")
     record_event("meter.reassigned", group_id=group_id, meter_id=meter_id)
     reminder_schedule.sync_group(container, group_id)
-    return {"meter": meter_service.view(stored), "reading": reading}
+    return {"meter": meters.view(stored), "reading": reading}

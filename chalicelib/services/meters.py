@@ -21,7 +21,7 @@ from chalicelib.domain.readings import Meter, MeterKind, parse_reading_value
 from chalicelib.domain.timestamps import utc_iso, utc_iso_at
 from chalicelib.observability import record_event
 from chalicelib.services import audit
-from chalicelib.services.access import ACTIVE, membership_id, memberships
+from chalicelib.services.access import ACTIVE, membership_collection, membership_id
 
 if TYPE_CHECKING:
     from chalicelib.adapters.store.port import Collection, Document
@@ -44,7 +44,7 @@ class MeterHasReadings(Conflict):
     title = "The meter has readings"
 
 
-def meters(container: Container) -> Collection:
+def meter_collection(container: Container) -> Collection:
     return container.store.collection(METERS)
 
 
@@ -94,7 +94,7 @@ def view(document: Document) -> dict[str, Any]:
 
 def load(container: Container, *, group_id: str, meter_id: str) -> Document:
     """The meter, or ``NotFound`` when it does not exist or belongs to another group (no existence leak)."""
-    document = meters(container).get(meter_id)
+    document = meter_collection(container).get(meter_id)
     if document is None or document["group_id"] != group_id:
         raise NotFound("no such meter")
     return document
@@ -102,7 +102,9 @@ def load(container: Container, *, group_id: str, meter_id: str) -> Document:
 
 def group_meters(container: Container, *, group_id: str) -> list[Document]:
     """Every meter of the group, oldest first (a group has at most ``MAX_METERS_PER_GROUP``)."""
-    page = meters(container).find_page({"group_id": group_id}, order_by="created_at", limit=MAX_METERS_PER_GROUP)
+    page = meter_collection(container).find_page(
+        {"group_id": group_id}, order_by="created_at", limit=MAX_METERS_PER_GROUP
+    )
     return page.items
 
 
@@ -110,7 +112,7 @@ def check_participant(container: Container, group_id: str, user_id: str | None) 
     """``ValidationFailed`` unless ``user_id`` is an active member of the group (``None``, nobody, passes)."""
     if user_id is None:
         return
-    member = memberships(container).get(membership_id(group_id, user_id))
+    member = membership_collection(container).get(membership_id(group_id, user_id))
     if member is None or member.get("status") != ACTIVE:
         raise ValidationFailed("not a participant of this group", field="participant_id")
 
@@ -133,7 +135,7 @@ def create(
         value = parse_reading_value(request.initial_value, digits=request.digits, field="initial_value")
         initial = format_decimal(value, _QUANTITY_PLACES)
     check_participant(container, group_id, request.participant_id)
-    if meters(container).count({"group_id": group_id}) >= MAX_METERS_PER_GROUP:
+    if meter_collection(container).count({"group_id": group_id}) >= MAX_METERS_PER_GROUP:
         raise Conflict(f"a group has at most {MAX_METERS_PER_GROUP} meters")
     old = load(container, group_id=group_id, meter_id=request.replaces) if request.replaces else None
     if old is not None and (old.get("replaced_by") or parse_iso(old["installed_at"]) >= request.installed_at):
@@ -157,12 +159,12 @@ def create(
         "created_by": actor_id,
         "created_at": now,
     }
-    stored = meters(container).insert(document)
+    stored = meter_collection(container).insert(document)
     if old is not None:
         changes: dict[str, Any] = {"replaced_by": stored["_id"]}
         if not old.get("removed_at") or parse_iso(old["removed_at"]) > request.installed_at:
             changes["removed_at"] = document["installed_at"]
-        meters(container).update(old["_id"], changes, expected_version=old["version"])
+        meter_collection(container).update(old["_id"], changes, expected_version=old["version"])
     audit.record(container, group_id=group_id, actor_id=actor_id, action="meter.create",
                  target=f"meter:{stored['_id']}", before=None, after=view(stored), client_ip=client_ip)
     record_event("meter.created", group_id=group_id, meter_id=stored["_id"], kind=document["kind"])
@@ -175,9 +177,9 @@ def list_for_group(container: Container, *, group_id: str) -> list[dict[str, Any
 
 
 def has_readings(container: Container, meter_id: str) -> bool:
-    from chalicelib.services.readings import readings
+    from chalicelib.services.readings import reading_collection
 
-    return readings(container).find_one({"meter_id": meter_id}) is not None
+    return reading_collection(container).find_one({"meter_id": meter_id}) is not None
 
 
 def update(
@@ -210,7 +212,7 @@ def update(
         raise ValidationFailed("removed_at must be after installed_at", field="removed_at")
     if not changes:
         return view(document)
-    stored = meters(container).update(meter_id, changes, expected_version=document["version"])
+    stored = meter_collection(container).update(meter_id, changes, expected_version=document["version"])
     audit.record(container, group_id=group_id, actor_id=actor_id, action="meter.update", target=f"meter:{meter_id}",
                  before={k: document.get(k) for k in changes}, after=changes, client_ip=client_ip)
     _resync_reminders(container, group_id)
@@ -222,11 +224,11 @@ def delete(container: Container, *, group_id: str, meter_id: str, actor_id: str,
     document = load(container, group_id=group_id, meter_id=meter_id)
     if has_readings(container, meter_id):
         raise MeterHasReadings("a meter with readings cannot be deleted; set removed_at instead")
-    meters(container).delete(meter_id, expected_version=document["version"])
+    meter_collection(container).delete(meter_id, expected_version=document["version"])
     if document.get("replaces"):
-        old = meters(container).get(document["replaces"])
+        old = meter_collection(container).get(document["replaces"])
         if old is not None and old.get("replaced_by") == meter_id:
-            meters(container).update(old["_id"], {"replaced_by": None}, expected_version=old["version"])
+            meter_collection(container).update(old["_id"], {"replaced_by": None}, expected_version=old["version"])
     audit.record(container, group_id=group_id, actor_id=actor_id, action="meter.delete", target=f"meter:{meter_id}",
                  before=view(document), after=None, client_ip=client_ip)
     _resync_reminders(container, group_id)
@@ -234,7 +236,7 @@ def delete(container: Container, *, group_id: str, meter_id: str, actor_id: str,
 
 def note_reading(container: Container, meter_id: str, taken_at: str) -> None:
     """Advance ``last_reading_at`` to ``taken_at`` if that is newer (optimistic retries; never moves back)."""
-    collection = meters(container)
+    collection = meter_collection(container)
     for _ in range(_RETRIES):
         document = collection.get(meter_id)
         if document is None or (document.get("last_reading_at") or "") >= taken_at:

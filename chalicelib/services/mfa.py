@@ -16,7 +16,7 @@ from chalicelib.services import sessions
 from chalicelib.services.accounts import reauthenticate
 from chalicelib.services.login import accept_totp
 from chalicelib.services.messages import compose
-from chalicelib.services.users import get_user, users
+from chalicelib.services.users import get_user, user_collection
 
 if TYPE_CHECKING:
     from chalicelib.adapters.store.port import Document
@@ -61,7 +61,7 @@ def confirm_totp(
         "totp": {**user["mfa"]["totp"], "enabled": True},
         "recovery_codes": [hash_code(c, pepper) for c in codes],
     }
-    user = users(container).update(user["_id"], {"mfa": mfa}, expected_version=user["version"])
+    user = user_collection(container).update(user["_id"], {"mfa": mfa}, expected_version=user["version"])
     pair = _after_change(container, user, "authenticator app turned on", client_ip=client_ip, user_agent=user_agent)
     return {"recovery_codes": codes, **pair}
 
@@ -82,7 +82,7 @@ def change_method(
         mfa = {k: v for k, v in user.get("mfa", {}).items() if k != change.method}
         if not any(v.get("enabled") for k, v in mfa.items() if k in ("totp", "sms", "email")):
             mfa.pop("recovery_codes", None)
-        user = users(container).update(user["_id"], {"mfa": mfa}, expected_version=user["version"])
+        user = user_collection(container).update(user["_id"], {"mfa": mfa}, expected_version=user["version"])
     verb = "turned on" if change.enabled else "turned off"
     return _after_change(container, user, f"{change.method} {verb}", client_ip=client_ip, user_agent=user_agent)
 
@@ -90,7 +90,7 @@ def change_method(
 def _set_mfa(container: Container, user: Document, method: str, value: dict[str, Any]) -> Document:
     mfa = {**user.get("mfa", {}), method: value}
     try:
-        return users(container).update(user["_id"], {"mfa": mfa}, expected_version=user["version"])
+        return user_collection(container).update(user["_id"], {"mfa": mfa}, expected_version=user["version"])
     except VersionConflict:
         raise VersionConflict("your account changed meanwhile; try again") from None
 

@@ -25,9 +25,9 @@ from chalicelib.domain.policy import Role, may_change_role
 from chalicelib.domain.timestamps import utc_iso
 from chalicelib.observability import record_event
 from chalicelib.services import audit, groups, meters
-from chalicelib.services.access import ACTIVE, Membership, membership_id, membership_stays, memberships
+from chalicelib.services.access import ACTIVE, Membership, membership_collection, membership_id, membership_stays
 from chalicelib.services.messages import compose
-from chalicelib.services.users import get_user, normalize_email, users
+from chalicelib.services.users import get_user, normalize_email, user_collection
 
 if TYPE_CHECKING:
     from chalicelib.adapters.notify.port import Channel
@@ -54,7 +54,7 @@ class AlreadyMember(Conflict):
     title = "Already a member of this group"
 
 
-def invitations(container: Container) -> Collection:
+def invitation_collection(container: Container) -> Collection:
     return container.store.collection(INVITATIONS)
 
 
@@ -93,25 +93,26 @@ def member_view(member: Document, name: str) -> dict[str, Any]:
 def list_members(container: Container, group_id: str, *, cursor: str | None, limit: int) -> dict[str, Any]:
     """One page of active members with their names (two round trips)."""
     try:
-        page = memberships(container).find_page(
+        page = membership_collection(container).find_page(
             {"group_id": group_id, "status": ACTIVE}, order_by="_id", limit=limit, cursor=cursor
         )
     except ValueError:
         raise ValidationFailed("not a cursor this API returned", field="cursor") from None
-    names = {u["_id"]: u.get("name", "") for u in users(container).get_many([m["user_id"] for m in page.items])}
+    found = user_collection(container).get_many([m["user_id"] for m in page.items])
+    names = {u["_id"]: u.get("name", "") for u in found}
     items = [member_view(m, names.get(m["user_id"], "")) for m in page.items]
     return {"items": items, "next_cursor": page.next_cursor}
 
 
 def _member(container: Container, group_id: str, user_id: str) -> Document:
-    member = memberships(container).get(membership_id(group_id, user_id)) if len(user_id) <= 64 else None
+    member = membership_collection(container).get(membership_id(group_id, user_id)) if len(user_id) <= 64 else None
     if member is None or member.get("status") != ACTIVE:
         raise NotFound("no such member")
     return member
 
 
 def _name(container: Container, user_id: str) -> str:
-    user = users(container).get(user_id)
+    user = user_collection(container).get(user_id)
     return str(user.get("name", "")) if user else ""
 
 
@@ -145,7 +146,7 @@ def update_member(
         target=f"member:{user_id}", before=before, after=changes, client_ip=client_ip,
     )
     stored = audit.update_with(
-        container, memberships(container), member, changes, pending, expected_version=expected_version
+        container, membership_collection(container), member, changes, pending, expected_version=expected_version
     )
     return member_view(stored, _name(container, user_id))
 
@@ -171,7 +172,7 @@ def change_role(
         container, group_id=actor.group_id, actor_id=actor.user_id, action="member.role",
         target=f"member:{user_id}", before={"role": current.value}, after={"role": role.value}, client_ip=client_ip,
     )
-    stored = audit.update_with(container, memberships(container), member, {"role": role.value}, pending)
+    stored = audit.update_with(container, membership_collection(container), member, {"role": role.value}, pending)
     if role is Role.OWNER:
         groups.change_owners(container, actor.group_id, add=user_id)  # after the promotion
     return member_view(stored, _name(container, user_id))
@@ -207,7 +208,7 @@ def _close(container: Container, actor: Membership, member: Document, *, action:
     )
     # status, left_at and the closed stay in one write: the membership's history never disagrees with its status
     changes = {"status": REMOVED, "left_at": left_at, "stays": stays}
-    audit.update_with(container, memberships(container), member, changes, pending)
+    audit.update_with(container, membership_collection(container), member, changes, pending)
 
 
 # -- invitations -------------------------------------------------------------------------------------------------------
@@ -247,7 +248,7 @@ def invite(container: Container, actor: Membership, *, request: InvitationCreate
         target=f"invitation:{invitation['_id']}", before=None,
         after={"channel": channel, "recipient": recipient, "role": role.value}, client_ip=client_ip,
     )
-    stored = audit.insert_with(container, invitations(container), invitation, pending)
+    stored = audit.insert_with(container, invitation_collection(container), invitation, pending)
     link = f"{container.settings.public_base_url}/invitations?token={token}"
     inviter = _name(container, actor.user_id) or "A sharemeter user"
     template = "group-invitation" if channel == "email" else "group-invitation-sms"
@@ -261,7 +262,7 @@ def invite(container: Container, actor: Membership, *, request: InvitationCreate
 
 def list_invitations(container: Container, group_id: str, *, cursor: str | None, limit: int) -> dict[str, Any]:
     try:
-        page = invitations(container).find_page(
+        page = invitation_collection(container).find_page(
             {"group_id": group_id, "status": PENDING}, order_by="_id", limit=limit, cursor=cursor
         )
     except ValueError:
@@ -270,7 +271,7 @@ def list_invitations(container: Container, group_id: str, *, cursor: str | None,
 
 
 def revoke(container: Container, actor: Membership, invitation_id: str, *, client_ip: str) -> None:
-    invitation = invitations(container).get(invitation_id) if len(invitation_id) <= 64 else None
+    invitation = invitation_collection(container).get(invitation_id) if len(invitation_id) <= 64 else None
     if invitation is None or invitation["group_id"] != actor.group_id or invitation["status"] != PENDING:
         raise NotFound("no such invitation")
     _settle(container, invitation, "revoked", actor.user_id, client_ip)
@@ -278,7 +279,7 @@ def revoke(container: Container, actor: Membership, invitation_id: str, *, clien
 
 def _open_invitation(container: Container, user_id: str, token: str, client_ip: str) -> tuple[Document, Document]:
     """The pending, unexpired invitation behind ``token`` if it was sent to this user, and the user."""
-    invitation = invitations(container).find_one({"token_hash": _token_hash(container, token)})
+    invitation = invitation_collection(container).find_one({"token_hash": _token_hash(container, token)})
     user = get_user(container, user_id)
     if invitation is None or invitation["status"] != PENDING or invitation["expires_at"] <= container.clock():
         raise InvitationInvalid(_INVALID_INVITATION)
@@ -300,7 +301,7 @@ def accept(container: Container, *, user_id: str, token: str, client_ip: str) ->
     invitation, _ = _open_invitation(container, user_id, token, client_ip)
     groups.load(container, invitation["group_id"])
     group_id = invitation["group_id"]
-    collection = memberships(container)
+    collection = membership_collection(container)
     existing = collection.get(membership_id(group_id, user_id))
     if existing is not None and existing.get("status") == ACTIVE:
         if existing.get("invitation_id") != invitation["_id"]:
@@ -343,7 +344,7 @@ def _settle(
 ) -> None:
     """Mark a pending invitation used (accepted, declined or revoked); only one caller wins."""
     changes = {"status": status, "settled_by": actor_id, "settled_at": utc_iso(container.clock())}
-    collection = invitations(container)
+    collection = invitation_collection(container)
     try:
         if audited:
             pending = audit.intent(

@@ -31,8 +31,8 @@ from chalicelib.domain.settlement import settle_minimal, settle_with_holder
 from chalicelib.domain.timestamps import utc_iso
 from chalicelib.observability import record_event
 from chalicelib.services import audit, billing_profile, bills, groups
-from chalicelib.services.access import ACTIVE, memberships
-from chalicelib.services.ledger import ISSUED, Ledger, load, now_iso, payments
+from chalicelib.services.access import ACTIVE, membership_collection
+from chalicelib.services.ledger import ISSUED, Ledger, load, now_iso, payment_collection
 
 if TYPE_CHECKING:
     from chalicelib.adapters.store.port import Document
@@ -62,7 +62,7 @@ def _fingerprint(request: PaymentCreate) -> str:
 
 
 def _active_members(container: Container, group_id: str) -> set[str]:
-    return {m["user_id"] for m in find_all(memberships(container), {"group_id": group_id, "status": ACTIVE})}
+    return {m["user_id"] for m in find_all(membership_collection(container), {"group_id": group_id, "status": ACTIVE})}
 
 
 def _check_own_payment(ledger: Ledger, membership: Membership, request: PaymentCreate, minor: int, now: str) -> None:
@@ -92,7 +92,7 @@ def record(
         raise ValidationFailed("send an Idempotency-Key header (8-128 letters, digits, ._:-)", field="Idempotency-Key")
     group_id = membership.group_id
     fingerprint = _fingerprint(request)
-    existing = payments(container).find_one({"group_id": group_id, "idempotency_key": idempotency_key})
+    existing = payment_collection(container).find_one({"group_id": group_id, "idempotency_key": idempotency_key})
     if existing is not None:
         return _replay(container, existing, fingerprint), False
     group = groups.load(container, group_id)
@@ -126,9 +126,9 @@ def record(
         client_ip=client_ip,
     )
     try:
-        stored = audit.insert_with(container, payments(container), payment, pending)
+        stored = audit.insert_with(container, payment_collection(container), payment, pending)
     except DuplicateKey:
-        raced = payments(container).find_one({"group_id": group_id, "idempotency_key": idempotency_key})
+        raced = payment_collection(container).find_one({"group_id": group_id, "idempotency_key": idempotency_key})
         if raced is None:
             raise
         return _replay(container, raced, fingerprint), False
@@ -140,12 +140,12 @@ def record(
 def _replay(container: Container, existing: Document, fingerprint: str) -> dict[str, Any]:
     if existing.get("fingerprint") != fingerprint:
         raise IdempotencyKeyReused("this Idempotency-Key was used for a different payment; use a new key")
-    return view(audit.finish(container, payments(container), existing))
+    return view(audit.finish(container, payment_collection(container), existing))
 
 
 def list_payments(container: Container, membership: Membership, *, cursor: str | None, limit: int) -> dict[str, Any]:
     try:
-        page = payments(container).find_page({"group_id": membership.group_id}, order_by="recorded_at",
+        page = payment_collection(container).find_page({"group_id": membership.group_id}, order_by="recorded_at",
                                              descending=True, limit=limit, cursor=cursor)
     except ValueError:
         raise ValidationFailed("not a cursor this API returned", field="cursor") from None

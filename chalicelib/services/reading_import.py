@@ -28,8 +28,7 @@ from chalicelib.domain.money import format_decimal
 from chalicelib.domain.readings import Reading, assess_batch, parse_reading_value
 from chalicelib.domain.timestamps import utc_iso
 from chalicelib.observability import record_event
-from chalicelib.services import meters as meter_service
-from chalicelib.services import readings as reading_service
+from chalicelib.services import meters, readings
 
 if TYPE_CHECKING:
     from chalicelib.adapters.store.port import Document
@@ -104,7 +103,7 @@ def _taken_at(text: str) -> datetime:
 def import_csv(container: Container, *, group_id: str, actor_id: str, text: str) -> dict[str, Any]:
     """Validate every row, then store all of them in one write; ``ImportRejected`` lists every bad row."""
     rows = parse_rows(text)
-    by_serial = {m["serial"]: m for m in meter_service.group_meters(container, group_id=group_id)}
+    by_serial = {m["serial"]: m for m in meters.group_meters(container, group_id=group_id)}
     problems: list[FieldProblem] = []
     pending: dict[str, list[tuple[int, Reading]]] = defaultdict(list)
 
@@ -132,9 +131,9 @@ def import_csv(container: Container, *, group_id: str, actor_id: str, text: str)
     documents: list[Document] = []
     flagged = 0
     for meter_id, entries in pending.items():
-        meter = meter_service.load(container, group_id=group_id, meter_id=meter_id)
-        history = reading_service.counted_history(container, meter_id)
-        verdicts = assess_batch(meter_service.to_domain(meter), history, [r for _, r in entries], now=now)
+        meter = meters.load(container, group_id=group_id, meter_id=meter_id)
+        history = readings.counted_history(container, meter_id)
+        verdicts = assess_batch(meters.to_domain(meter), history, [r for _, r in entries], now=now)
         for (line, reading), verdict in zip(entries, verdicts, strict=True):
             if isinstance(verdict, DomainError):
                 fail(line, verdict)
@@ -143,22 +142,22 @@ def import_csv(container: Container, *, group_id: str, actor_id: str, text: str)
             canonical = format_decimal(reading.value, _PLACES)
             documents.append({
                 "_id": uuid.uuid4().hex, "group_id": group_id, "meter_id": meter_id, "value": canonical,
-                "original_value": canonical, "taken_at": meter_service.iso(reading.taken_at), "note": None,
+                "original_value": canonical, "taken_at": meters.iso(reading.taken_at), "note": None,
                 "source": "import", "batch_id": batch_id, "submitted_by": actor_id, "submitted_at": submitted_at,
-                "corrections": [], **reading_service.assessment_fields(verdict),
+                "corrections": [], **readings.assessment_fields(verdict),
             })
     if problems:
         problems.sort(key=lambda p: int(p.field[5:p.field.index("]")]))
         raise ImportRejected(tuple(problems[:MAX_REPORTED_ERRORS]), len(problems))
     try:
-        reading_service.readings(container).insert_many(documents)
+        readings.reading_collection(container).insert_many(documents)
     except DuplicateKey:
         raise ImportConflict("another reading was stored for one of these meters and instants; retry") from None
     newest: dict[str, str] = {}
     for document in documents:
         newest[document["meter_id"]] = max(newest.get(document["meter_id"], ""), document["taken_at"])
     for meter_id, taken_at in newest.items():
-        meter_service.note_reading(container, meter_id, taken_at)
+        meters.note_reading(container, meter_id, taken_at)
     container.store.collection(IMPORTS).insert({
         "_id": batch_id, "group_id": group_id, "created_by": actor_id, "created_at": submitted_at,
         "rows": len(documents), "meters": len(newest), "flagged": flagged,

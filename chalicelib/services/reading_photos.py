@@ -14,8 +14,7 @@ from typing import TYPE_CHECKING, Any
 from chalicelib.domain.errors import NotFound
 from chalicelib.domain.timestamps import utc_iso
 from chalicelib.observability import record_event
-from chalicelib.services import meters as meter_service
-from chalicelib.services import readings as reading_service
+from chalicelib.services import meters, readings
 
 if TYPE_CHECKING:
     from chalicelib.adapters.store.port import Document
@@ -33,8 +32,8 @@ def photo_key(group_id: str, reading_id: str) -> str:
 
 
 def _reading(container: Container, *, group_id: str, meter_id: str, reading_id: str) -> tuple[Document, Document]:
-    meter = meter_service.load(container, group_id=group_id, meter_id=meter_id)
-    document = reading_service.readings(container).get(reading_id)
+    meter = meters.load(container, group_id=group_id, meter_id=meter_id)
+    document = readings.reading_collection(container).get(reading_id)
     if document is None or document["meter_id"] != meter_id:
         raise NotFound("no such reading")
     return meter, document
@@ -46,12 +45,12 @@ def request_upload(
     """An upload ticket for one photo of the reading; members only for readings of their own meters."""
     group_id = membership.group_id
     meter, document = _reading(container, group_id=group_id, meter_id=meter_id, reading_id=reading_id)
-    reading_service.check_may_submit(membership, meter)
+    readings.check_may_submit(membership, meter)
     settings = container.settings
     key = photo_key(group_id, reading_id)
     ticket = container.photos.upload_ticket(key, content_type=content_type, max_bytes=settings.photo_max_bytes,
                                             expires_in=settings.photo_link_ttl)
-    reading_service.readings(container).update(
+    readings.reading_collection(container).update(
         reading_id, {"photo_key": key, "photo_type": content_type, "photo_requested_by": membership.user_id},
         expected_version=document["version"],
     )

@@ -15,9 +15,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from chalicelib.domain.errors import Conflict, NotFound, ValidationFailed
 from chalicelib.domain.timestamps import utc_iso
 from chalicelib.observability import record_event
-from chalicelib.services import audit
-from chalicelib.services import meters as meter_service
-from chalicelib.services import readings as reading_service
+from chalicelib.services import audit, meters, readings
 
 if TYPE_CHECKING:
     from chalicelib.bootstrap import Container
@@ -25,7 +23,7 @@ if TYPE_CHECKING:
 
 Decision = Literal["accept", "reject"]
 PENDING = "pending"
-STATUS_BY_DECISION: dict[str, str] = {"accept": "accepted", "reject": reading_service.REJECTED}
+STATUS_BY_DECISION: dict[str, str] = {"accept": "accepted", "reject": readings.REJECTED}
 
 
 class NotUnderReview(Conflict):
@@ -36,12 +34,12 @@ class NotUnderReview(Conflict):
 def queue(container: Container, *, group_id: str, cursor: str | None, limit: int) -> dict[str, Any]:
     """One page of the group's readings awaiting review, oldest first, across all its meters."""
     try:
-        page = reading_service.readings(container).find_page(
+        page = readings.reading_collection(container).find_page(
             {"group_id": group_id, "review_status": PENDING}, order_by="taken_at", limit=limit, cursor=cursor
         )
     except ValueError:
         raise ValidationFailed("the cursor is not valid for this listing", field="cursor") from None
-    return {"items": [reading_service.view(d) for d in page.items], "next_cursor": page.next_cursor}
+    return {"items": [readings.view(d) for d in page.items], "next_cursor": page.next_cursor}
 
 
 def decide(
@@ -56,8 +54,8 @@ def decide(
 ) -> dict[str, Any]:
     """Accept or reject a flagged reading; the same decision again returns the reading unchanged."""
     group_id = membership.group_id
-    meter_service.load(container, group_id=group_id, meter_id=meter_id)
-    collection = reading_service.readings(container)
+    meters.load(container, group_id=group_id, meter_id=meter_id)
+    collection = readings.reading_collection(container)
     document = collection.get(reading_id)
     if document is None or document["meter_id"] != meter_id:
         raise NotFound("no such reading")
@@ -66,7 +64,7 @@ def decide(
         raise NotUnderReview("only readings flagged as implausible are reviewed; correct other readings instead")
     status = STATUS_BY_DECISION[decision]
     if current == status:
-        return reading_service.view(document)
+        return readings.view(document)
     review = {"decision": decision, "note": note, "by": membership.user_id, "at": utc_iso(container.clock())}
     pending = audit.intent(
         container, group_id=group_id, actor_id=membership.user_id, action=f"reading.review.{decision}",
@@ -75,4 +73,4 @@ def decide(
     )
     stored = audit.update_with(container, collection, document, {"review_status": status, "review": review}, pending)
     record_event("reading.reviewed", group_id=group_id, meter_id=meter_id, decision=decision)
-    return reading_service.view(stored)
+    return readings.view(stored)

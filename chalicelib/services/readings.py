@@ -25,8 +25,7 @@ from chalicelib.domain.policy import Role
 from chalicelib.domain.readings import Assessment, Reading, ReadingExists, assess_reading, parse_reading_value
 from chalicelib.domain.timestamps import utc_iso
 from chalicelib.observability import record_event
-from chalicelib.services import audit
-from chalicelib.services import meters as meter_service
+from chalicelib.services import audit, meters
 
 if TYPE_CHECKING:
     from chalicelib.adapters.store.port import Collection, Document
@@ -54,12 +53,12 @@ class IdempotencyKeyReused(Conflict):
     title = "Idempotency key already used for a different request"
 
 
-def readings(container: Container) -> Collection:
+def reading_collection(container: Container) -> Collection:
     return container.store.collection(READINGS)
 
 
 def to_domain(document: Document) -> Reading:
-    return Reading(meter_service.parse_iso(document["taken_at"]), Fraction(document["value"]), id=document["_id"])
+    return Reading(meters.parse_iso(document["taken_at"]), Fraction(document["value"]), id=document["_id"])
 
 
 def view(document: Document) -> dict[str, Any]:
@@ -87,7 +86,7 @@ def view(document: Document) -> dict[str, Any]:
 
 def meter_history(container: Container, meter_id: str) -> list[Document]:
     """Every reading of one meter, oldest first (pages of ``HISTORY_PAGE``)."""
-    collection = readings(container)
+    collection = reading_collection(container)
     items: list[Document] = []
     cursor = None
     while True:
@@ -138,7 +137,7 @@ def record(
     """Validate and store one reading; (reading, created). A replay of the same ``Idempotency-Key`` returns the stored
     reading with ``created`` False."""
     group_id = membership.group_id
-    meter = meter_service.load(container, group_id=group_id, meter_id=meter_id)
+    meter = meters.load(container, group_id=group_id, meter_id=meter_id)
     check_may_submit(membership, meter)
     scoped_key = None
     if idempotency_key is not None:
@@ -149,7 +148,7 @@ def record(
         replay = _replay(container, scoped_key, meter_id, value, taken_at, meter.get("digits"))
         if replay is not None:
             return replay, False
-    domain_meter = meter_service.to_domain(meter)
+    domain_meter = meters.to_domain(meter)
     quantity = parse_reading_value(value, digits=domain_meter.digits)
     history = counted_history(container, meter_id)
     now = datetime.fromtimestamp(container.clock(), tz=UTC)
@@ -161,7 +160,7 @@ def record(
         "meter_id": meter_id,
         "value": canonical,
         "original_value": canonical,
-        "taken_at": meter_service.iso(taken_at),
+        "taken_at": meters.iso(taken_at),
         "note": note,
         "source": "api",
         "submitted_by": membership.user_id,
@@ -172,7 +171,7 @@ def record(
     if scoped_key is not None:
         document["idempotency_key"] = scoped_key
     try:
-        stored = readings(container).insert(document)
+        stored = reading_collection(container).insert(document)
     except DuplicateKey:
         # A concurrent request with the same key may have won; backends differ in which broken unique index they name
         # (SQLite the idempotency key, MongoDB ``(meter_id, taken_at)``), so look for the replay first in any case.
@@ -181,7 +180,7 @@ def record(
             if replay is not None:
                 return replay, False
         raise ReadingExists(f"the meter already has a reading at {document['taken_at']}", field="taken_at") from None
-    meter_service.note_reading(container, meter_id, stored["taken_at"])
+    meters.note_reading(container, meter_id, stored["taken_at"])
     record_event("reading.recorded", group_id=group_id, meter_id=meter_id, is_flagged=assessment.is_flagged,
                  is_rollover=assessment.is_rollover)
     return view(stored), True
@@ -190,12 +189,12 @@ def record(
 def _replay(
     container: Container, scoped_key: str, meter_id: str, value: str, taken_at: datetime, digits: int | None
 ) -> dict[str, Any] | None:
-    stored = readings(container).find_one({"idempotency_key": scoped_key})
+    stored = reading_collection(container).find_one({"idempotency_key": scoped_key})
     if stored is None:
         return None
     same = (
         stored["meter_id"] == meter_id
-        and stored["taken_at"] == meter_service.iso(taken_at)
+        and stored["taken_at"] == meters.iso(taken_at)
         and Fraction(stored["original_value"]) == parse_reading_value(value, digits=digits)
     )
     if not same:
@@ -214,10 +213,10 @@ def history(
     limit: int,
 ) -> dict[str, Any]:
     """One page of a meter's readings, newest first, ``since <= taken_at < until``."""
-    meter_service.load(container, group_id=group_id, meter_id=meter_id)
-    bounds = Range(meter_service.iso(since) if since else None, meter_service.iso(until) if until else None)
+    meters.load(container, group_id=group_id, meter_id=meter_id)
+    bounds = Range(meters.iso(since) if since else None, meters.iso(until) if until else None)
     try:
-        page = readings(container).find_page({"meter_id": meter_id}, order_by="taken_at", descending=True,
+        page = reading_collection(container).find_page({"meter_id": meter_id}, order_by="taken_at", descending=True,
                                              bounds=bounds, limit=limit, cursor=cursor)
     except ValueError:
         raise ValidationFailed("the cursor is not valid for this listing", field="cursor") from None
@@ -237,16 +236,16 @@ def correct(
 ) -> dict[str, Any]:
     """An admin's correction: revalidated against the neighbours, original kept, audited in the same write."""
     group_id = membership.group_id
-    meter = meter_service.load(container, group_id=group_id, meter_id=meter_id)
-    document = readings(container).get(reading_id)
+    meter = meters.load(container, group_id=group_id, meter_id=meter_id)
+    document = reading_collection(container).get(reading_id)
     if document is None or document["meter_id"] != meter_id:
         raise NotFound("no such reading")
     if expected_version is not None and expected_version != document["version"]:
         raise VersionConflict(f"the reading is at version {document['version']}")
-    domain_meter = meter_service.to_domain(meter)
+    domain_meter = meters.to_domain(meter)
     quantity = parse_reading_value(value, digits=domain_meter.digits)
     others = [to_domain(d) for d in meter_history(container, meter_id) if d["_id"] != reading_id and is_counted(d)]
-    taken_at = meter_service.parse_iso(document["taken_at"])
+    taken_at = meters.parse_iso(document["taken_at"])
     assessment = assess_reading(domain_meter, others, quantity, taken_at, now=taken_at)
     canonical = format_decimal(quantity, _PLACES)
     now = utc_iso(container.clock())
@@ -263,7 +262,7 @@ def correct(
         target=f"reading:{reading_id}", before={"value": document["value"]},
         after={"value": canonical, "reason": reason}, client_ip=client_ip,
     )
-    stored = readings(container).update(reading_id, {**changes, "audit_pending": pending},
+    stored = reading_collection(container).update(reading_id, {**changes, "audit_pending": pending},
                                         expected_version=document["version"])
     audit.complete(container, pending)
     record_event("reading.corrected", group_id=group_id, meter_id=meter_id)

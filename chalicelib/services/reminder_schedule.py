@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from chalicelib.adapters.store.port import CollectionSpec, DuplicateKey, Index
 from chalicelib.domain.errors import VersionConflict
 from chalicelib.domain.timestamps import utc_iso
-from chalicelib.services import meters as meter_service
+from chalicelib.services import meters
 
 if TYPE_CHECKING:
     from chalicelib.adapters.store.port import Collection, Document
@@ -28,15 +28,15 @@ NEVER = "9999-12-31T00:00:00.000000Z"
 _RETRIES = 10
 
 
-def schedules(container: Container) -> Collection:
+def schedule_collection(container: Container) -> Collection:
     return container.store.collection(SCHEDULES)
 
 
-def roster_of(meters: list[Document], now: str) -> list[dict[str, Any]]:
+def roster_of(meter_documents: list[Document], now: str) -> list[dict[str, Any]]:
     """(meter, user) pairs to remind: assigned meters that are not removed by ``now``."""
     return [
         {"meter_id": m["_id"], "user_id": m["participant_id"]}
-        for m in meters
+        for m in meter_documents
         if m.get("participant_id") and (not m.get("removed_at") or m["removed_at"] > now)
     ]
 
@@ -44,8 +44,8 @@ def roster_of(meters: list[Document], now: str) -> list[dict[str, Any]]:
 def sync_group(container: Container, group_id: str) -> None:
     """Rebuild the group's roster from its meters and make it due now (never, while nobody has a meter)."""
     now = utc_iso(container.clock())
-    roster = roster_of(meter_service.group_meters(container, group_id=group_id), now)
-    collection = schedules(container)
+    roster = roster_of(meters.group_meters(container, group_id=group_id), now)
+    collection = schedule_collection(container)
     for _ in range(_RETRIES):
         document = collection.get(group_id)
         try:

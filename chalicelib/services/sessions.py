@@ -38,7 +38,7 @@ class Principal:
     expires_at: int
 
 
-def _sessions(container: Container) -> Collection:
+def _session_collection(container: Container) -> Collection:
     return container.store.collection(SESSIONS)
 
 
@@ -73,7 +73,7 @@ def start(container: Container, user: Document, *, client_ip: str, user_agent: s
     now = container.clock()
     session_id = uuid.uuid4().hex
     secret = secrets.token_urlsafe(32)
-    _sessions(container).insert(
+    _session_collection(container).insert(
         {
             "_id": session_id,
             "user_id": user["_id"],
@@ -105,7 +105,7 @@ def _token_pair(container: Container, user_id: str, session_id: str, secret: str
 def refresh(container: Container, refresh_token: str) -> dict[str, Any]:
     """Rotate: the presented secret is retired and a new pair issued. Reusing a retired secret revokes the family."""
     session_id, _, secret = refresh_token.partition(".")
-    sessions = _sessions(container)
+    sessions = _session_collection(container)
     session = sessions.get(session_id) if session_id and secret else None
     if session is None or session["revoked"]:
         raise AuthenticationFailed(_INVALID)
@@ -134,7 +134,7 @@ def refresh(container: Container, refresh_token: str) -> dict[str, Any]:
 
 def revoke(container: Container, session_id: str, *, reason: str) -> None:
     """End one session: its refresh token stops working now, and its access tokens on their next request."""
-    sessions = _sessions(container)
+    sessions = _session_collection(container)
     for _attempt in range(5):
         session = sessions.get(session_id)
         if session is None or session["revoked"]:
@@ -153,7 +153,7 @@ def revoke_all(container: Container, user_id: str, *, reason: str) -> None:
     """End every session of the user (password change, 2FA change, account disabled)."""
     cursor: str | None = None
     while True:
-        page = _sessions(container).find_page({"user_id": user_id}, limit=100, cursor=cursor)
+        page = _session_collection(container).find_page({"user_id": user_id}, limit=100, cursor=cursor)
         for session in page.items:
             if not session["revoked"]:
                 revoke(container, session["_id"], reason=reason)

@@ -22,7 +22,7 @@ DEFAULT_PREFERENCES: dict[str, Any] = {
 }
 
 
-def users(container: Container) -> Collection:
+def user_collection(container: Container) -> Collection:
     return container.store.collection(USERS)
 
 
@@ -31,11 +31,11 @@ def normalize_email(email: str) -> str:
 
 
 def find_by_email(container: Container, email: str) -> Document | None:
-    return users(container).find_one({"email": normalize_email(email)})
+    return user_collection(container).find_one({"email": normalize_email(email)})
 
 
 def get_user(container: Container, user_id: str) -> Document:
-    user = users(container).get(user_id)
+    user = user_collection(container).get(user_id)
     if user is None or user.get("status") == "disabled":
         raise NotFound("no such user")
     return user

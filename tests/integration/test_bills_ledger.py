@@ -6,9 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from chalicelib.services import audit
-from chalicelib.services import groups as group_service
-from chalicelib.services import payments as payment_service
+from chalicelib.services import audit, groups, ledger
 from tests.integration.bill_helpers import balances, cast_since, freeze, issued, pay, relogin
 from tests.integration.conftest import Api
 from tests.integration.group_helpers import Cast
@@ -175,7 +173,7 @@ def test_issue_retried_after_a_crash_counts_the_bill_once(api: Api, group: Cast)
     bill_id = created.json["id"]
     base = f"/groups/{group.group_id}/bills/{bill_id}"
     reviewed = api.post(f"{base}/review", headers={"If-Match": created.header("ETag") or ""}, token=token)
-    group_service.track_bills(api.container, group.group_id, unpaid=[bill_id], issuing=True)
+    groups.track_bills(api.container, group.group_id, unpaid=[bill_id], issuing=True)
     done = api.post(f"{base}/issue", headers={"If-Match": reviewed.header("ETag") or ""}, token=token)
     assert done.status == 200, done.json
     # THEN it is one unpaid bill, and paying it in full leaves none
@@ -237,7 +235,7 @@ def test_replaying_a_payment_completes_an_audit_intent_left_by_a_crash(api: Api,
     first = pay(api, group.group_id, group.token("owner"), body, key="crash-0000001")
     assert first.status == 201
     # GIVEN the process died after inserting the payment and before appending its audit entry
-    collection = payment_service.payments(api.container)
+    collection = ledger.payment_collection(api.container)
     stored = collection.get(first.json["id"])
     assert stored is not None
     lost = audit.intent(api.container, group_id=group.group_id, actor_id=owner, action="payment.record",

@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 
 from chalicelib.domain.timestamps import utc_iso_at
 from chalicelib.jobs import payment_reminders
+from chalicelib.services import ledger
 from tests.integration.bill_helpers import cast_since, issued, pay
 from tests.integration.conftest import Api
 
@@ -53,7 +54,7 @@ def test_reminders_go_to_debtors_once_per_kind_and_never_to_payers(api: Api) -> 
 def test_a_run_that_loses_the_race_sends_nothing(api: Api) -> None:
     group = cast_since(api, datetime(2027, 9, 20, 10, tzinfo=UTC), datetime(2027, 11, 2, 10, tzinfo=UTC))
     issued(api, group, {"period": PERIOD, "total": "90.00", "method": "equal"})
-    collection = payment_reminders.bills(api.container)
+    collection = ledger.bill_collection(api.container)
     stale = collection.find_page({"group_id": group.group_id, "state": "issued"}).items
     late = datetime(2027, 11, 20, 8, tzinfo=UTC)
     assert payment_reminders.run(api.container, late).reminders == 3

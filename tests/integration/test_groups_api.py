@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from chalicelib.services import groups as group_service
+from chalicelib.services import groups
 from tests.integration.conftest import Api
 from tests.integration.group_helpers import GROUP_BODY, cast, create_group, person, role_change
 
@@ -177,17 +177,17 @@ def test_delete_is_refused_while_bills_are_unpaid_then_soft_and_audited(api: Api
     c = cast(api)
     owner = c.token("owner")
     path = f"/groups/{c.group_id}"
-    group_service.track_bills(api.container, c.group_id, unpaid=["bill-1"])
+    groups.track_bills(api.container, c.group_id, unpaid=["bill-1"])
     refused = api.call("DELETE", path, token=owner)
     assert refused.status == 409 and refused.json["type"].endswith("/group-has-unpaid-bills")
-    group_service.track_bills(api.container, c.group_id, paid=["bill-1"])
+    groups.track_bills(api.container, c.group_id, paid=["bill-1"])
     assert api.call("DELETE", path, token=owner).status == 204
     for role in ("owner", "admin", "member", "viewer"):
         assert api.get(path, token=c.token(role)).status == 404
         assert c.group_id not in [g["id"] for g in api.get("/groups", token=c.token(role)).json["items"]]
-    stored = group_service.groups(api.container).get(c.group_id)
+    stored = groups.group_collection(api.container).get(c.group_id)
     assert stored is not None and stored["status"] == "deleted"  # soft: still in the store
-    entries = api.container.store.collection(group_service.audit.AUDIT_LOG).find_page(
+    entries = api.container.store.collection(groups.audit.AUDIT_LOG).find_page(
         {"chain": f"group:{c.group_id}"}, order_by="seq", descending=True, limit=1
     ).items
     assert entries[0]["action"] == "group.delete" and entries[0]["actor"] == c.people["owner"].user_id
@@ -195,9 +195,9 @@ def test_delete_is_refused_while_bills_are_unpaid_then_soft_and_audited(api: Api
 
 def test_interrupted_delete_is_finished_by_repeating_it(api: Api) -> None:
     c = cast(api)
-    stored = group_service.groups(api.container).get(c.group_id)
+    stored = groups.group_collection(api.container).get(c.group_id)
     assert stored is not None
-    group_service.groups(api.container).update(c.group_id, {"status": "deleted"}, expected_version=stored["version"])
+    groups.group_collection(api.container).update(c.group_id, {"status": "deleted"}, expected_version=stored["version"])
     assert api.get(f"/groups/{c.group_id}", token=c.token("member")).status == 404
     assert api.call("DELETE", f"/groups/{c.group_id}", token=c.token("owner")).status == 204
     assert api.get(f"/groups/{c.group_id}/members", token=c.token("member")).status == 404
@@ -226,10 +226,10 @@ def test_people_can_be_in_many_groups_with_different_roles(api: Api) -> None:
 def test_unpaid_bill_tracking_is_idempotent_when_a_step_is_repeated(api: Api) -> None:
     # GIVEN an issue that was interrupted after counting the bill, then retried (counting it again)
     c = cast(api)
-    group_service.track_bills(api.container, c.group_id, unpaid=["bill-1"], issuing=True)
-    group_service.track_bills(api.container, c.group_id, unpaid=["bill-1"], issuing=True)
+    groups.track_bills(api.container, c.group_id, unpaid=["bill-1"], issuing=True)
+    groups.track_bills(api.container, c.group_id, unpaid=["bill-1"], issuing=True)
     # THEN the bill is counted once, and settling it (twice) leaves nothing unpaid
     assert api.get(f"/groups/{c.group_id}", token=c.token("owner")).json["unpaid_bills"] == 1
-    group_service.track_bills(api.container, c.group_id, paid=["bill-1"])
-    group_service.track_bills(api.container, c.group_id, paid=["bill-1"])
+    groups.track_bills(api.container, c.group_id, paid=["bill-1"])
+    groups.track_bills(api.container, c.group_id, paid=["bill-1"])
     assert api.get(f"/groups/{c.group_id}", token=c.token("owner")).json["unpaid_bills"] == 0

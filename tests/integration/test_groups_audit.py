@@ -6,7 +6,7 @@ import json
 
 from chalicelib.adapters.store.port import Collection
 from chalicelib.services import audit, groups
-from chalicelib.services.access import membership_id, memberships
+from chalicelib.services.access import membership_collection, membership_id
 from tests.integration.conftest import Api
 from tests.integration.group_helpers import cast, person
 
@@ -100,7 +100,7 @@ def test_concurrent_appends_never_fork_the_chain(api: Api) -> None:
 def test_an_interrupted_change_gets_its_entry_on_the_next_write(api: Api) -> None:
     """A change whose request died before appending its entry: the intent was written with the change."""
     c = cast(api)
-    collection = groups.groups(api.container)
+    collection = groups.group_collection(api.container)
     group = collection.get(c.group_id)
     assert group is not None
     pending = audit.intent(api.container, group_id=c.group_id, actor_id="crashed", action="group.update",
@@ -138,9 +138,9 @@ def test_authentication_and_access_failures_go_to_the_security_log(api: Api) -> 
 def test_role_change_is_read_fresh_not_cached(api: Api) -> None:
     c = cast(api)
     member_id = membership_id(c.group_id, c.people["viewer"].user_id)
-    doc = memberships(api.container).get(member_id)
+    doc = membership_collection(api.container).get(member_id)
     assert doc is not None
-    memberships(api.container).update(member_id, {"role": "admin"}, expected_version=doc["version"])
+    membership_collection(api.container).update(member_id, {"role": "admin"}, expected_version=doc["version"])
     assert api.get(f"/groups/{c.group_id}/audit/verify", token=c.token("viewer")).status == 200
 
 

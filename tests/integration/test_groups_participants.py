@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 from chalicelib.domain.policy import Role
-from chalicelib.services import access, participants
-from chalicelib.services import groups as group_service
+from chalicelib.services import access, groups, participants
 from chalicelib.services.participants import INVITATION_TTL_SECONDS
 from tests.integration.conftest import Api
 from tests.integration.group_helpers import (
@@ -86,11 +85,11 @@ def test_phone_invitation_needs_the_verified_phone(api: Api) -> None:
     assert sent.status == 201 and sent.json["channel"] == "sms"
     token = invitation_token(api, "+4915112345678")
     assert api.post("/invitations/accept", {"token": token}, token=guest.token).status == 404
-    from chalicelib.services.users import users
+    from chalicelib.services.users import user_collection
 
-    stored = users(api.container).get(guest.user_id)
+    stored = user_collection(api.container).get(guest.user_id)
     assert stored is not None
-    users(api.container).update(guest.user_id, {"phone": "+4915112345678", "phone_verified": True},
+    user_collection(api.container).update(guest.user_id, {"phone": "+4915112345678", "phone_verified": True},
                                 expected_version=stored["version"])
     assert api.post("/invitations/accept", {"token": token}, token=guest.token).status == 200
 
@@ -153,7 +152,7 @@ def test_promotion_racing_a_demotion_leaves_no_non_owner_in_the_owner_list(api: 
     # GIVEN an owner promoting the admin while another request demotes the admin again, interleaved as:
     c = cast(api)
     owner, admin = c.people["owner"], c.people["admin"]
-    collection = access.memberships(api.container)
+    collection = access.membership_collection(api.container)
     owner_doc = collection.get(access.membership_id(c.group_id, owner.user_id))
     assert owner_doc is not None
     owner_membership = access.to_membership(owner_doc)
@@ -165,9 +164,9 @@ def test_promotion_racing_a_demotion_leaves_no_non_owner_in_the_owner_list(api: 
     participants.change_role(api.container, owner_membership, admin.user_id, role=Role.ADMIN,
                              expected_version=promoted["version"], client_ip="test")
     # 3. ... and only then does the promotion add the admin to owner_ids
-    group_service.change_owners(api.container, c.group_id, add=admin.user_id)
+    groups.change_owners(api.container, c.group_id, add=admin.user_id)
     # THEN the owner list holds only real owners, and the only real owner still cannot leave
-    assert group_service.groups(api.container).get(c.group_id)["owner_ids"] == [owner.user_id]  # type: ignore[index]
+    assert groups.group_collection(api.container).get(c.group_id)["owner_ids"] == [owner.user_id]  # type: ignore[index]
     left = api.post(f"/groups/{c.group_id}/leave", token=owner.token)
     assert left.status == 409 and left.json["type"].endswith("/last-owner")
 
@@ -175,9 +174,9 @@ def test_promotion_racing_a_demotion_leaves_no_non_owner_in_the_owner_list(api: 
 def test_stale_owner_id_does_not_let_the_last_real_owner_leave(api: Api) -> None:
     c = cast(api)
     owner, member = c.people["owner"], c.people["member"]
-    group = group_service.groups(api.container).get(c.group_id)
+    group = groups.group_collection(api.container).get(c.group_id)
     assert group is not None  # GIVEN owner_ids that (somehow) still names a non-owner
-    group_service.groups(api.container).update(c.group_id, {"owner_ids": [owner.user_id, member.user_id]},
+    groups.group_collection(api.container).update(c.group_id, {"owner_ids": [owner.user_id, member.user_id]},
                                                expected_version=group["version"])
     left = api.post(f"/groups/{c.group_id}/leave", token=owner.token)
     assert left.status == 409 and left.json["type"].endswith("/last-owner")

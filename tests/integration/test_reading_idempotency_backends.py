@@ -17,9 +17,8 @@ from chalicelib.adapters.store.port import Collection, CollectionSpec, Document,
 from chalicelib.adapters.store.sqlite import SqliteStore
 from chalicelib.bootstrap import Container, bootstrap
 from chalicelib.domain.policy import Role
-from chalicelib.services import readings as reading_service
+from chalicelib.services import meters, readings
 from chalicelib.services.access import Membership, Weights
-from chalicelib.services.meters import meters
 from chalicelib.settings import Settings
 
 TAKEN_AT = datetime(2025, 2, 1, 10, tzinfo=UTC)
@@ -49,7 +48,7 @@ class _RacedStore:
 
     def collection(self, spec: CollectionSpec) -> Any:
         collection = self.real.collection(spec)
-        return _RacedReadings(collection, self) if spec.name == reading_service.READINGS.name else collection
+        return _RacedReadings(collection, self) if spec.name == readings.READINGS.name else collection
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.real, name)
@@ -70,19 +69,20 @@ def raced(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[Cont
 
 def test_a_retry_that_races_its_original_is_a_replay_on_every_backend(raced: tuple[Container, _RacedStore]) -> None:
     container, store = raced
-    meters(container).insert({"_id": "m1", "group_id": "g1", "serial": "S1", "kind": "sub", "unit": "kWh",
-                              "digits": None, "multiplier": "1", "participant_id": "u1",
-                              "installed_at": "2025-01-01T00:00:00.000000Z", "removed_at": None,
-                              "initial_value": "0", "last_reading_at": None, "created_at": "2025-01-01T00:00:00Z"})
+    meters.meter_collection(container).insert({
+        "_id": "m1", "group_id": "g1", "serial": "S1", "kind": "sub", "unit": "kWh", "digits": None, "multiplier": "1",
+        "participant_id": "u1", "installed_at": "2025-01-01T00:00:00.000000Z", "removed_at": None,
+        "initial_value": "0", "last_reading_at": None, "created_at": "2025-01-01T00:00:00Z",
+    })
     owner = Membership("g1", "u1", Role.OWNER, 1, Weights(), None, "2025-01-01T00:00:00Z")
     # GIVEN the original request is stored between the retry's replay check and its insert
     store.original = {"_id": "first", "group_id": "g1", "meter_id": "m1", "value": "5", "original_value": "5",
-                      "taken_at": reading_service.meter_service.iso(TAKEN_AT), "note": None, "source": "api",
+                      "taken_at": meters.iso(TAKEN_AT), "note": None, "source": "api",
                       "submitted_by": "u1", "submitted_at": "2025-02-01T10:00:00Z", "corrections": [],
                       "consumption": "5", "is_rollover": False, "is_flagged": False, "flag_reason": None,
                       "review_status": None, "idempotency_key": "u1:retry-key-1"}
     # WHEN the retry with the same key and body arrives
-    reading, created = reading_service.record(container, owner, meter_id="m1", value="5", taken_at=TAKEN_AT,
+    reading, created = readings.record(container, owner, meter_id="m1", value="5", taken_at=TAKEN_AT,
                                               note=None, idempotency_key="retry-key-1")
     # THEN it gets the original back, not a "reading exists" conflict
     assert not created and reading["id"] == "first"
