@@ -20,7 +20,7 @@ from chalicelib.adapters.store.port import CollectionSpec, Document
 from chalicelib.adapters.store.sqlite import SqliteStore
 from chalicelib.bootstrap import Container, bootstrap
 from chalicelib.domain.policy import Role
-from chalicelib.domain.reminders import Participant, current_window, due_reminders
+from chalicelib.domain.reminders import MeterReader, current_window, due_reminders
 from chalicelib.jobs import reading_reminders
 from chalicelib.services import reading_import, readings
 from chalicelib.services.access import Membership, Weights
@@ -134,7 +134,7 @@ def naive_due_count(app: Container) -> int:
             group_meters = meters.find_page({"group_id": group["_id"]}, order_by="created_at", limit=500).items
             people = {u["_id"]: u for u in users.get_many([m["participant_id"] for m in group_meters])}
             participants = [
-                Participant(m["participant_id"], m["_id"], ZoneInfo(people[m["participant_id"]]["timezone"]),
+                MeterReader(m["participant_id"], m["_id"], ZoneInfo(people[m["participant_id"]]["timezone"]),
                             bool(m.get("last_reading_at")))
                 for m in group_meters
             ]

@@ -323,7 +323,7 @@ def _checked_advance(
 # ---------------------------------------------------------------------------------------------------------------------
 
 
-class Basis(StrEnum):
+class ValueSource(StrEnum):
     """How a cumulative value at an instant was obtained."""
 
     READING = "reading"
@@ -368,20 +368,20 @@ def average_daily_rate(points: Sequence[Point]) -> Fraction | None:
     return (points[-1].total - points[0].total) / days if days > 0 else None
 
 
-def total_at(points: Sequence[Point], at: datetime, rate: Fraction | None) -> tuple[Fraction, Basis]:
+def total_at(points: Sequence[Point], at: datetime, rate: Fraction | None) -> tuple[Fraction, ValueSource]:
     """Cumulative consumption at ``at``: a reading, an interpolation, or an extrapolation at ``rate`` (estimated)."""
     if not points:
-        return Fraction(0), Basis.ESTIMATED
+        return Fraction(0), ValueSource.ESTIMATED
     if at <= points[0].at:
         first = points[0]
         if at == first.at:
-            return first.total, Basis.READING
-        return first.total - (rate or 0) * days_between(at, first.at), Basis.ESTIMATED
+            return first.total, ValueSource.READING
+        return first.total - (rate or 0) * days_between(at, first.at), ValueSource.ESTIMATED
     if at >= points[-1].at:
         last = points[-1]
         if at == last.at:
-            return last.total, Basis.READING
-        return last.total + (rate or 0) * days_between(last.at, at), Basis.ESTIMATED
+            return last.total, ValueSource.READING
+        return last.total + (rate or 0) * days_between(last.at, at), ValueSource.ESTIMATED
     low, high = 0, len(points) - 1
     while high - low > 1:  # points[low].at < at < points[high].at
         middle = (low + high) // 2
@@ -391,9 +391,9 @@ def total_at(points: Sequence[Point], at: datetime, rate: Fraction | None) -> tu
             high = middle
     before, after = points[low], points[high]
     if before.at == at:
-        return before.total, Basis.READING
+        return before.total, ValueSource.READING
     share = days_between(before.at, at) / days_between(before.at, after.at)
-    return before.total + (after.total - before.total) * share, Basis.INTERPOLATED
+    return before.total + (after.total - before.total) * share, ValueSource.INTERPOLATED
 
 
 def consumption_between(
@@ -444,9 +444,9 @@ def consumption_by_holder(
                 quantity = (rate or Fraction(0)) * days_between(low, high)
                 periods.append(PeriodConsumption(start, end, quantity, True))
                 continue
-            low_total, low_basis = total_at(points, low, rate)
-            high_total, high_basis = total_at(points, high, rate)
-            is_estimated = Basis.ESTIMATED in (low_basis, high_basis)
+            low_total, low_source = total_at(points, low, rate)
+            high_total, high_source = total_at(points, high, rate)
+            is_estimated = ValueSource.ESTIMATED in (low_source, high_source)
             periods.append(PeriodConsumption(start, end, max(high_total - low_total, Fraction(0)), is_estimated))
         result.append(periods)
     return result

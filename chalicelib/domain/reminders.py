@@ -52,7 +52,7 @@ class ReadingWindow:
 
 
 @dataclass(frozen=True)
-class Participant:
+class MeterReader:
     """One (participant, meter) pair in the current window. Hours are local, ``awake_from <= hour < awake_until``."""
 
     user_id: str
@@ -121,7 +121,7 @@ def next_sensible_time(at: datetime, timezone: ZoneInfo, awake_from: int, awake_
     return None
 
 
-def reminder_kind_due(window: ReadingWindow, now: datetime, participant: Participant) -> ReminderKind | None:
+def reminder_kind_due(window: ReadingWindow, now: datetime, participant: MeterReader) -> ReminderKind | None:
     """The reminder this participant should get at ``now``, if any (ignoring the local hour)."""
     if participant.has_submitted or not window.is_open(now):
         return None
@@ -130,7 +130,7 @@ def reminder_kind_due(window: ReadingWindow, now: datetime, participant: Partici
     return None if ReminderKind.OPENING in participant.reminded else ReminderKind.OPENING
 
 
-def due_reminders(window: ReadingWindow, now: datetime, participants: Iterable[Participant]) -> list[Reminder]:
+def due_reminders(window: ReadingWindow, now: datetime, participants: Iterable[MeterReader]) -> list[Reminder]:
     """Who gets which reminder at ``now``: unsubmitted, not yet reminded of this kind, at a sensible local hour."""
     due = []
     for participant in participants:
@@ -143,13 +143,13 @@ def due_reminders(window: ReadingWindow, now: datetime, participants: Iterable[P
     return due
 
 
-def after_sending(participant: Participant, kind: ReminderKind) -> frozenset[ReminderKind]:
+def after_sending(participant: MeterReader, kind: ReminderKind) -> frozenset[ReminderKind]:
     """The kinds recorded as sent after ``kind`` went out: a closing reminder also settles the opening one."""
     sent = {kind} if kind is ReminderKind.OPENING else {ReminderKind.OPENING, ReminderKind.CLOSING}
     return participant.reminded | sent
 
 
-def next_due_at(window: ReadingWindow, now: datetime, participants: Sequence[Participant]) -> datetime | None:
+def next_due_at(window: ReadingWindow, now: datetime, participants: Sequence[MeterReader]) -> datetime | None:
     """The earliest instant after ``now`` at which any participant will be due; None when nobody will be in this window.
 
     A job that stores this per group reads only groups that are due, so its cost follows due participants.

@@ -41,7 +41,7 @@ ACTOR = "system:bill_drafts"
 
 
 @dataclass
-class Summary:
+class BillDraftSummary:
     groups: int = 0
     drafts: int = 0
     already_drafted: int = 0
@@ -49,9 +49,9 @@ class Summary:
     conflicts: int = 0
 
 
-def run(container: Container, now: datetime) -> Summary:
+def run(container: Container, now: datetime) -> BillDraftSummary:
     """Draft every bill whose reading window has closed by ``now`` (aware)."""
-    summary = Summary()
+    summary = BillDraftSummary()
     bounds = Range(high=utc_iso_at(now + timedelta(microseconds=1)))
     cursor = None
     while True:
@@ -69,7 +69,7 @@ def run(container: Container, now: datetime) -> Summary:
 
 
 def _draft_group(container: Container, profile: Document, group: Document | None, now: datetime,
-                 summary: Summary) -> None:
+                 summary: BillDraftSummary) -> None:
     cycle = None if group is None or group.get("status") != "active" else cycle_at(group, now)
     if group is None or cycle is None:
         _move(container, profile, {"next_draft_at": None}, summary)
@@ -95,7 +95,7 @@ def _draft_group(container: Container, profile: Document, group: Document | None
     _move(container, profile, {"next_draft_at": utc_iso_at(closes), "last_drafted_boundary": boundary}, summary)
 
 
-def _move(container: Container, profile: Document, changes: dict[str, Any], summary: Summary) -> None:
+def _move(container: Container, profile: Document, changes: dict[str, Any], summary: BillDraftSummary) -> None:
     try:
         profile_collection(container).update(profile["_id"], changes, expected_version=profile["version"])
     except VersionConflict:

@@ -39,16 +39,16 @@ _OPEN = (ShareStatus.DUE, ShareStatus.PARTIALLY_PAID, ShareStatus.OVERDUE)
 
 
 @dataclass
-class Summary:
+class PaymentReminderSummary:
     bills: int = 0
     reminders: int = 0
     conflicts: int = 0
     by_kind: dict[str, int] = field(default_factory=dict)
 
 
-def run(container: Container, now: datetime) -> Summary:
+def run(container: Container, now: datetime) -> PaymentReminderSummary:
     """Send every payment reminder due at ``now`` (aware)."""
-    summary = Summary()
+    summary = PaymentReminderSummary()
     bounds = Range(high=utc_iso_at(now + timedelta(microseconds=1)))
     collection = bill_collection(container)
     cursor = None
@@ -64,7 +64,7 @@ def run(container: Container, now: datetime) -> Summary:
     return summary
 
 
-def _process(container: Container, page: list[Document], now: datetime, summary: Summary) -> None:
+def _process(container: Container, page: list[Document], now: datetime, summary: PaymentReminderSummary) -> None:
     store = container.store
     groups = {g["_id"]: g for g in store.collection(GROUPS).get_many(sorted({b["group_id"] for b in page}))}
     ledgers: dict[str, Ledger] = {gid: load(container, gid) for gid in groups}

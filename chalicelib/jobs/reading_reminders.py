@@ -6,8 +6,8 @@ members are reminded), one conditional update per group, then the page's sends. 
 time zone, reading window days and billing cycle; who is due (``chalicelib.domain.reminders``); the next instant anybody
 can be due. The schedule is written *before* the messages go out: a crash in between loses a reminder rather than
 sending one twice, and a concurrent run that read the same version loses the conditional update and sends nothing
-("never twice"). A send the provider refuses (``DeliveryFailed``) is logged by ids and counted in ``Summary.failed``;
-the rest of the page is still sent.
+("never twice"). A send the provider refuses (``DeliveryFailed``) is logged by ids and counted in
+``ReadingReminderSummary.failed``; the rest of the page is still sent.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from chalicelib.domain.errors import VersionConflict
 from chalicelib.domain.reminders import (
     DEFAULT_AWAKE_FROM,
     DEFAULT_AWAKE_UNTIL,
-    Participant,
+    MeterReader,
     ReadingWindow,
     ReminderKind,
     after_sending,
@@ -61,7 +61,7 @@ class _Outgoing:
 
 
 @dataclass
-class Summary:
+class ReadingReminderSummary:
     """``reminders`` counts the messages handed to the notifier; ``failed`` those of them it could not deliver."""
 
     due_groups: int = 0
@@ -73,9 +73,9 @@ class Summary:
     by_kind: dict[str, int] = field(default_factory=dict)
 
 
-def run(container: Container, now: datetime) -> Summary:
+def run(container: Container, now: datetime) -> ReadingReminderSummary:
     """Send every reminder due at ``now`` (aware) and reschedule the groups it looked at."""
-    summary = Summary()
+    summary = ReadingReminderSummary()
     start = container.store.round_trips.count
     collection = schedule_collection(container)
     bounds = Range(high=meters.iso(now + timedelta(microseconds=1)))
@@ -94,7 +94,7 @@ def run(container: Container, now: datetime) -> Summary:
     return summary
 
 
-def _process(container: Container, items: list[Document], now: datetime, summary: Summary) -> None:
+def _process(container: Container, items: list[Document], now: datetime, summary: ReadingReminderSummary) -> None:
     store = container.store
     groups = {g["_id"]: g for g in store.collection(GROUPS).get_many([s["_id"] for s in items])}
     meter_ids = [entry["meter_id"] for s in items for entry in s["roster"]]
@@ -115,7 +115,7 @@ def _process(container: Container, items: list[Document], now: datetime, summary
         _send(container, entry, summary)
 
 
-def _send(container: Container, entry: _Outgoing, summary: Summary) -> None:
+def _send(container: Container, entry: _Outgoing, summary: ReadingReminderSummary) -> None:
     """Hand one reminder to the notifier; a refused one is logged by ids (never the address or body) and counted."""
     try:
         container.notifier.send(entry.message)
@@ -152,7 +152,7 @@ def _remind_group(
     users: dict[str, Document],
     active: set[str],
     now: datetime,
-    summary: Summary,
+    summary: ReadingReminderSummary,
 ) -> list[_Outgoing]:
     window = group_window(group, now)
     if window is None:
@@ -173,7 +173,7 @@ def _remind_group(
             continue
         if meter.get("removed_at") and meter["removed_at"] <= meters.iso(window.opens_at):
             continue
-        participants.append(Participant(
+        participants.append(MeterReader(
             user_id=entry["user_id"],
             meter_id=entry["meter_id"],
             timezone=_zone(user.get("timezone"), group_zone),
@@ -210,7 +210,9 @@ def _remind_group(
     return messages
 
 
-def _reschedule(container: Container, schedule: Document, changes: dict[str, Any], summary: Summary) -> bool:
+def _reschedule(
+    container: Container, schedule: Document, changes: dict[str, Any], summary: ReadingReminderSummary
+) -> bool:
     try:
         schedule_collection(container).update(schedule["_id"], changes, expected_version=schedule["version"])
     except VersionConflict:

@@ -13,17 +13,17 @@ from chalicelib.schemas.meters import (
     ConsumptionChart,
     ConsumptionQuery,
     ImportResult,
-    Meter,
     MeterCreate,
     MeterList,
+    MeterOut,
     MeterUpdate,
     PhotoDownload,
     PhotoUpload,
     PhotoUploadRequest,
-    Reading,
     ReadingCorrectionRequest,
     ReadingCreate,
     ReadingHistoryQuery,
+    ReadingOut,
     ReadingPage,
     ReviewDecision,
     ReviewQueueQuery,
@@ -49,7 +49,7 @@ def _member(ctx: RequestContext, group_id: str, action: str) -> Membership:
     return authorize(ctx.container, ctx.require_principal(), group_id, action, client_ip=ctx.client_ip)
 
 
-@route(bp, "/groups/{group_id}/meters", "POST", body=MeterCreate, response=Meter, status=201, tags=TAGS,
+@route(bp, "/groups/{group_id}/meters", "POST", body=MeterCreate, response=MeterOut, status=201, tags=TAGS,
        summary="Add a meter (optionally replacing another, which is removed and linked)",
        errors=(400, 401, 403, 404, 409))
 def create_meter(ctx: RequestContext, body: MeterCreate, group_id: str) -> dict[str, Any]:
@@ -65,7 +65,7 @@ def list_meters(ctx: RequestContext, group_id: str) -> dict[str, Any]:
     return {"items": meters.list_for_group(ctx.container, group_id=group_id)}
 
 
-@route(bp, "/groups/{group_id}/meters/{meter_id}", "PATCH", body=MeterUpdate, response=Meter, tags=TAGS,
+@route(bp, "/groups/{group_id}/meters/{meter_id}", "PATCH", body=MeterUpdate, response=MeterOut, tags=TAGS,
        summary="Change a meter (assignment, removal, serial...)", errors=(400, 401, 403, 404, 409))
 def update_meter(ctx: RequestContext, body: MeterUpdate, group_id: str, meter_id: str) -> dict[str, Any]:
     member = _member(ctx, group_id, "meter.manage")
@@ -93,7 +93,7 @@ def delete_meter(ctx: RequestContext, group_id: str, meter_id: str) -> None:
                   client_ip=ctx.client_ip)
 
 
-@route(bp, "/groups/{group_id}/meters/{meter_id}/readings", "POST", body=ReadingCreate, response=Reading, status=201,
+@route(bp, "/groups/{group_id}/meters/{meter_id}/readings", "POST", body=ReadingCreate, response=ReadingOut, status=201,
        tags=TAGS, summary="Submit a reading (send an Idempotency-Key header to make retries safe)",
        errors=(400, 401, 403, 404, 409))
 def submit_reading(ctx: RequestContext, body: ReadingCreate, group_id: str, meter_id: str) -> Reply:
@@ -116,7 +116,7 @@ def reading_history(ctx: RequestContext, query: ReadingHistoryQuery, group_id: s
 
 
 @route(bp, "/groups/{group_id}/meters/{meter_id}/readings/{reading_id}/corrections", "POST",
-       body=ReadingCorrectionRequest, response=Reading, tags=TAGS,
+       body=ReadingCorrectionRequest, response=ReadingOut, tags=TAGS,
        summary="Correct a reading (admins; the original value is kept and the change audited)",
        errors=(400, 401, 403, 404, 409))
 def correct_reading(
@@ -155,7 +155,7 @@ def review_queue(ctx: RequestContext, query: ReviewQueueQuery, group_id: str) ->
 
 
 @route(bp, "/groups/{group_id}/meters/{meter_id}/readings/{reading_id}/review", "POST", body=ReviewDecision,
-       response=Reading, tags=TAGS,
+       response=ReadingOut, tags=TAGS,
        summary="Accept or reject a flagged reading (admins; a rejected one is kept but not counted; audited)",
        errors=(400, 401, 403, 404, 409))
 def review_reading(

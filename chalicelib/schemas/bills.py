@@ -106,7 +106,7 @@ class TariffIn(_Strict):
 # -- responses (documentation of the dicts the services return) -------------------------------------------------------
 
 
-class ShareOut(BaseModel):
+class BillShareOut(BaseModel):
     participant: str
     amount: str
     due_on: str | None
@@ -133,7 +133,7 @@ class BillOut(BaseModel):
     total: str | None
     allocated: str | None
     lines: list[dict[str, Any]] | None
-    shares: list[ShareOut] | None
+    shares: list[BillShareOut] | None
     issued_at: str | None
     due_on: str | None
     is_settled: bool

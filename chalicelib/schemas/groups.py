@@ -107,7 +107,7 @@ class WeightsIn(StrictModel):
     custom: WeightValue | None = None
 
 
-class Weights(BaseModel):
+class WeightsOut(BaseModel):
     area: str | None
     occupants: str | None
     custom: str | None
@@ -128,7 +128,7 @@ class Member(BaseModel):
     user_id: str
     name: str
     role: RoleName
-    weights: Weights
+    weights: WeightsOut
     sub_meter_id: str | None
     joined_at: str
     version: int

@@ -91,7 +91,7 @@ class Assignment(BaseModel):
     recorded_at: str
 
 
-class Meter(BaseModel):
+class MeterOut(BaseModel):
     id: str
     group_id: str
     serial: str
@@ -112,7 +112,7 @@ class Meter(BaseModel):
 
 
 class MeterList(BaseModel):
-    items: list[Meter]
+    items: list[MeterOut]
 
 
 class ReadingCreate(StrictModel):
@@ -144,7 +144,7 @@ class Review(BaseModel):
     at: str
 
 
-class Reading(BaseModel):
+class ReadingOut(BaseModel):
     id: str
     meter_id: str
     value: str
@@ -166,12 +166,12 @@ class Reading(BaseModel):
 
 
 class AssignmentResult(BaseModel):
-    meter: Meter
-    reading: Reading
+    meter: MeterOut
+    reading: ReadingOut
 
 
 class ReadingPage(BaseModel):
-    items: list[Reading]
+    items: list[ReadingOut]
     next_cursor: str | None
 
 

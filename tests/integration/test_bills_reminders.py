@@ -58,7 +58,7 @@ def test_a_run_that_loses_the_race_sends_nothing(api: Api) -> None:
     stale = collection.find_page({"group_id": group.group_id, "state": "issued"}).items
     late = datetime(2027, 11, 20, 8, tzinfo=UTC)
     assert payment_reminders.run(api.container, late).reminders == 3
-    summary = payment_reminders.Summary()
+    summary = payment_reminders.PaymentReminderSummary()
     payment_reminders._process(api.container, stale, late, summary)  # a concurrent run that read the old version
     assert summary.reminders == 0 and summary.conflicts == 1
 

@@ -100,7 +100,7 @@ def test_dev_outbox_lists_messages_locally(api: Api) -> None:
 
 
 def test_openapi_never_merges_two_models_that_share_a_class_name(api: Api) -> None:
-    """schemas.bills.ShareOut and schemas.splits.ShareOut once overwrote each other in components."""
+    """Two models with one class name (once schemas.bills.ShareOut and schemas.splits.ShareOut) overwrote each other."""
     from chalicelib.http import ENDPOINTS
 
     spec = api.get("/openapi.json").json

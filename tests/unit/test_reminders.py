@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from chalicelib.domain.reminders import (
-    Participant,
+    MeterReader,
     ReminderKind,
     after_sending,
     current_window,
@@ -27,8 +27,8 @@ WINDOW = reading_window(date(2026, 3, 31), 3, BERLIN)
 
 
 def person(tz: ZoneInfo = BERLIN, *, submitted: bool = False, reminded: frozenset[ReminderKind] = frozenset(),
-           user: str = "u1") -> Participant:
-    return Participant(user, "m1", tz, submitted, reminded)
+           user: str = "u1") -> MeterReader:
+    return MeterReader(user, "m1", tz, submitted, reminded)
 
 
 def test_window_spans_local_midnights_across_a_dst_change() -> None:
@@ -105,7 +105,7 @@ def test_never_twice_and_only_at_sensible_hours(hours: list[int], tz: ZoneInfo) 
             assert 9 <= at.astimezone(tz).hour < 20
             assert WINDOW.is_open(at)
             sent.append(reminder.kind)
-            participant = Participant(participant.user_id, participant.meter_id, tz, False,
+            participant = MeterReader(participant.user_id, participant.meter_id, tz, False,
                                       after_sending(participant, reminder.kind))
     assert len(sent) == len(set(sent)) <= 2
 
