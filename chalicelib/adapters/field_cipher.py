@@ -2,7 +2,8 @@
 
 ``LocalFieldCipher`` uses AES-256-GCM with a key from Settings and binds each ciphertext to an encryption context
 (the document and field it belongs to) as associated data, so a ciphertext copied into another record does not
-decrypt. The KMS envelope adapter for production implements the same two methods.
+decrypt. It is the only ``FieldCipher`` today; a KMS envelope adapter (the privacy work) would implement the same two
+methods.
 """
 
 from __future__ import annotations

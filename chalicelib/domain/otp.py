@@ -157,7 +157,7 @@ def normalize_code(code: str) -> str:
 def hash_code(code: str, pepper: bytes) -> str:
     """``"hmac-sha256:" + hex(HMAC-SHA256(pepper, normalize_code(code)))``: what to store for a one-time code.
 
-    ``pepper`` is a server-side secret of at least 32 bytes kept outside the database (Settings/KMS), so a leaked
+    ``pepper`` is a server-side secret of at least 32 bytes kept outside the database (``Settings``), so a leaked
     database alone does not let anyone test guesses offline. The prefix names the scheme so it can change later.
     """
     if not isinstance(pepper, bytes) or len(pepper) < MIN_PEPPER_BYTES:

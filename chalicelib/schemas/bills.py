@@ -27,7 +27,6 @@ from chalicelib.schemas.splits import (
 
 BillState = Literal["draft", "review", "issued"]
 Direction = Literal["charge", "credit"]
-IdempotencyKey = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9._:-]{8,128}$")]
 Consumption = dict[Name, DecimalString | dict[Name, DecimalString]]
 
 

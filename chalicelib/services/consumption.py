@@ -28,6 +28,7 @@ from chalicelib.domain.readings import (
     MeterKind,
     PeriodConsumption,
     average_daily_rate,
+    common_consumption,
     consumption_by_holder,
     cumulative,
 )
@@ -103,7 +104,7 @@ class GroupUsage:
         if main is None:
             return None
         subs = self.sub_meters(period)
-        return Usage(main.quantity - subs.quantity, main.is_estimated or subs.is_estimated)
+        return Usage(common_consumption(main.quantity, [subs.quantity]), main.is_estimated or subs.is_estimated)
 
     def total(self, period: int | None = None) -> Usage:
         """The main meters' consumption, or the sub-meters' sum when the group has no main meter."""

@@ -66,9 +66,10 @@ def test_unverified_sender_is_a_delivery_failure_not_a_crash(aws_env: str) -> No
         _notifier(aws_env).send(message)
 
 
-def test_voice_without_a_provider_is_refused_clearly(aws_env: str) -> None:
+def test_a_channel_without_a_provider_is_refused_clearly(aws_env: str) -> None:
+    """A channel the adapter has no provider for ("voice" is no Channel) is refused clearly, never dropped."""
     with pytest.raises(DeliveryFailed, match="no provider configured for voice"):
-        _notifier(aws_env).send(Message("voice", "+4915112345678", "", "Hello", "reminder"))
+        _notifier(aws_env).send(Message("voice", "+4915112345678", "", "Hello", "reminder"))  # type: ignore[arg-type]
 
 
 def test_health_ping_calls_ses_and_reports_an_unreachable_endpoint(aws_env: str) -> None:

@@ -1,4 +1,4 @@
-"""Each security module pulls in only its own heavy dependency (cold start; see ARCHITECTURE.md "Cold start")."""
+"""Each security module pulls in only its own heavy dependency (cold start; README "Architecture")."""
 
 from __future__ import annotations
 

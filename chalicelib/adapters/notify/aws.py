@@ -55,7 +55,7 @@ class AwsNotifier:
                 return self._send_sms(message)
         except (BotoCoreError, ClientError) as error:
             raise DeliveryFailed(f"{message.channel} delivery failed") from error
-        raise DeliveryFailed(f"no provider configured for {message.channel}")
+        raise DeliveryFailed(f"no provider configured for {message.channel}")  # a channel the port added later
 
     def _send_email(self, message: Message) -> str:
         tracking = (

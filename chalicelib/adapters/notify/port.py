@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal, Protocol
 
-Channel = Literal["email", "sms", "voice"]
+Channel = Literal["email", "sms"]  # what the adapters deliver today; a channel joins with its provider
 
 
 @dataclass(frozen=True)
