@@ -1,6 +1,6 @@
 """Domain errors: each class names one failure and carries a stable problem code.
 
-The HTTP edge (``chalicelib.http``) maps classes to status codes in one table; nothing matches on message text.
+The HTTP edge (``chalicelib.http.problems``) maps classes to status codes in one table; nothing matches on message text.
 """
 
 from __future__ import annotations
