@@ -31,7 +31,7 @@ from chalicelib.schemas.groups import (
     RoleChange,
     VersionQuery,
 )
-from chalicelib.services import audit, groups, participants
+from chalicelib.services import audit, groups, invitations, members
 from chalicelib.services.access import Membership, authorize
 
 bp = Blueprint(__name__)
@@ -94,14 +94,14 @@ def delete_group(ctx: RequestContext, query: VersionQuery, group_id: str) -> Non
        summary="The group's participants", errors=(400, 401, 404))
 def list_members(ctx: RequestContext, query: PageQuery, group_id: str) -> dict[str, Any]:
     _authorize(ctx, group_id, "member.read")
-    return participants.list_members(ctx.container, group_id, cursor=query.cursor, limit=query.limit)
+    return members.list_members(ctx.container, group_id, cursor=query.cursor, limit=query.limit)
 
 
 @route(bp, GROUP + "/members/{user_id}", "PATCH", body=MemberUpdate, response=Member, tags=MEMBER_TAGS,
        summary="Change a participant's allocation weights or sub-meter link", errors=(400, 401, 403, 404, 409))
 def update_member(ctx: RequestContext, body: MemberUpdate, group_id: str, user_id: str) -> Reply:
     membership = _authorize(ctx, group_id, "member.update")
-    updated = participants.update_member(
+    updated = members.update_member(
         ctx.container, membership, user_id, request=body, expected_version=expected_version(ctx, body.version),
         client_ip=ctx.client_ip,
     )
@@ -113,7 +113,7 @@ def update_member(ctx: RequestContext, body: MemberUpdate, group_id: str, user_i
        errors=(400, 401, 403, 404, 409))
 def change_role(ctx: RequestContext, body: RoleChange, group_id: str, user_id: str) -> Reply:
     membership = _authorize(ctx, group_id, "member.role")
-    updated = participants.change_role(
+    updated = members.change_role(
         ctx.container, membership, user_id, role=Role(body.role), expected_version=expected_version(ctx, body.version),
         client_ip=ctx.client_ip,
     )
@@ -125,13 +125,13 @@ def change_role(ctx: RequestContext, body: RoleChange, group_id: str, user_id: s
 def remove_member(ctx: RequestContext, group_id: str, user_id: str) -> None:
     principal = ctx.require_principal()
     action = "group.leave" if user_id == principal.user_id else "member.remove"
-    participants.remove(ctx.container, _authorize(ctx, group_id, action), user_id, client_ip=ctx.client_ip)
+    members.remove(ctx.container, _authorize(ctx, group_id, action), user_id, client_ip=ctx.client_ip)
 
 
 @route(bp, GROUP + "/leave", "POST", status=204, tags=MEMBER_TAGS,
        summary="Leave the group (the last owner cannot)", errors=(401, 404, 409))
 def leave_group(ctx: RequestContext, group_id: str) -> None:
-    participants.leave(ctx.container, _authorize(ctx, group_id, "group.leave"), client_ip=ctx.client_ip)
+    members.leave(ctx.container, _authorize(ctx, group_id, "group.leave"), client_ip=ctx.client_ip)
 
 
 # -- invitations -------------------------------------------------------------------------------------------------------
@@ -142,35 +142,35 @@ def leave_group(ctx: RequestContext, group_id: str) -> None:
        errors=(400, 401, 403, 404))
 def invite(ctx: RequestContext, body: InvitationCreate, group_id: str) -> dict[str, Any]:
     membership = _authorize(ctx, group_id, "member.invite")
-    return participants.invite(ctx.container, membership, request=body, client_ip=ctx.client_ip)
+    return invitations.invite(ctx.container, membership, request=body, client_ip=ctx.client_ip)
 
 
 @route(bp, GROUP + "/invitations", "GET", query=PageQuery, response=InvitationPage, tags=MEMBER_TAGS,
        summary="Pending invitations", errors=(400, 401, 403, 404))
 def list_invitations(ctx: RequestContext, query: PageQuery, group_id: str) -> dict[str, Any]:
     _authorize(ctx, group_id, "member.invite")
-    return participants.list_invitations(ctx.container, group_id, cursor=query.cursor, limit=query.limit)
+    return invitations.list_invitations(ctx.container, group_id, cursor=query.cursor, limit=query.limit)
 
 
 @route(bp, GROUP + "/invitations/{invitation_id}", "DELETE", status=204, tags=MEMBER_TAGS,
        summary="Revoke a pending invitation", errors=(401, 403, 404))
 def revoke_invitation(ctx: RequestContext, group_id: str, invitation_id: str) -> None:
     membership = _authorize(ctx, group_id, "member.invite")
-    participants.revoke(ctx.container, membership, invitation_id, client_ip=ctx.client_ip)
+    invitations.revoke(ctx.container, membership, invitation_id, client_ip=ctx.client_ip)
 
 
 @route(bp, "/invitations/accept", "POST", body=InvitationToken, response=Joined, tags=MEMBER_TAGS,
        summary="Accept an invitation sent to your verified email or phone", errors=(400, 401, 404, 409))
 def accept_invitation(ctx: RequestContext, body: InvitationToken) -> dict[str, Any]:
     principal = ctx.require_principal()
-    return participants.accept(ctx.container, user_id=principal.user_id, token=body.token, client_ip=ctx.client_ip)
+    return invitations.accept(ctx.container, user_id=principal.user_id, token=body.token, client_ip=ctx.client_ip)
 
 
 @route(bp, "/invitations/decline", "POST", body=InvitationToken, status=204, tags=MEMBER_TAGS,
        summary="Decline an invitation sent to you", errors=(400, 401, 404))
 def decline_invitation(ctx: RequestContext, body: InvitationToken) -> None:
     principal = ctx.require_principal()
-    participants.decline(ctx.container, user_id=principal.user_id, token=body.token, client_ip=ctx.client_ip)
+    invitations.decline(ctx.container, user_id=principal.user_id, token=body.token, client_ip=ctx.client_ip)
 
 
 # -- audit -------------------------------------------------------------------------------------------------------------

@@ -64,3 +64,9 @@ def profile(user: Document) -> dict[str, Any]:
         "notification_preferences": user.get("notification_preferences", DEFAULT_PREFERENCES),
         "created_at": user["created_at"],
     }
+
+
+def display_name(container: Container, user_id: str) -> str:
+    """The user's name as others see it ("" for an unknown user)."""
+    user = user_collection(container).get(user_id)
+    return str(user.get("name", "")) if user else ""

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from chalicelib.domain.policy import Role
-from chalicelib.services import access, groups, participants
-from chalicelib.services.participants import INVITATION_TTL_SECONDS
+from chalicelib.services import access, groups, members
+from chalicelib.services.invitations import INVITATION_TTL_SECONDS
 from tests.integration.conftest import Api
 from tests.integration.group_helpers import (
     add_member,
@@ -161,8 +161,8 @@ def test_promotion_racing_a_demotion_leaves_no_non_owner_in_the_owner_list(api: 
     # 1. the promotion writes the membership (role owner) ...
     promoted = collection.update(stored["_id"], {"role": "owner"}, expected_version=stored["version"])
     # 2. ... the demotion runs completely (the admin is not yet in owner_ids, so it removes nothing) ...
-    participants.change_role(api.container, owner_membership, admin.user_id, role=Role.ADMIN,
-                             expected_version=promoted["version"], client_ip="test")
+    members.change_role(api.container, owner_membership, admin.user_id, role=Role.ADMIN,
+                        expected_version=promoted["version"], client_ip="test")
     # 3. ... and only then does the promotion add the admin to owner_ids
     groups.change_owners(api.container, c.group_id, add=admin.user_id)
     # THEN the owner list holds only real owners, and the only real owner still cannot leave
