@@ -20,6 +20,7 @@ SECRET_VARIABLES = {"jwt_secret": "JWT_SECRET", "code_pepper": "CODE_PEPPER", "f
 # In AWS these arrive as ``<NAME>_SECRET_ARN`` and are read from Secrets Manager once per cold start.
 SECRETS_MANAGER_VARIABLES = (*SECRET_VARIABLES.values(), "MONGODB_URI", "REDIS_URL")
 SECRET_ARN_SUFFIX = "_SECRET_ARN"  # noqa: S105 (a variable-name suffix)
+REDIS_TLS_SCHEME = "rediss://"
 
 
 class SettingsError(RuntimeError):
@@ -106,12 +107,15 @@ class Settings:
             raise SettingsError("FIELD_ENCRYPTION_KEY must be 32 bytes, base64url-encoded")
         if stage_name != LOCAL_STAGE and not env.get("MONGODB_URI"):
             raise SettingsError(f"stage {stage_name!r} needs MONGODB_URI; only stage local runs on embedded defaults")
+        redis_url = env.get("REDIS_URL")
+        if stage_name != LOCAL_STAGE and redis_url and not redis_url.startswith(REDIS_TLS_SCHEME):
+            raise SettingsError(f"stage {stage_name!r} reaches Redis over TLS only: use a {REDIS_TLS_SCHEME} REDIS_URL")
         return cls(
             stage=stage_name,
             data_dir=data_dir,
             mongodb_uri=_secret(env.get("MONGODB_URI")),
             mongodb_database=env.get("MONGODB_DATABASE", "sharemeter"),
-            redis_url=_secret(env.get("REDIS_URL")),
+            redis_url=_secret(redis_url),
             redis_cluster=_flag(env.get("REDIS_CLUSTER")),
             key_prefix=env.get("SHAREMETER_KEY_PREFIX", "sm:"),
             jwt_secret=Secret(str(supplied["jwt_secret"])),
