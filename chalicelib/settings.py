@@ -173,6 +173,19 @@ def stage(environ: Mapping[str, str] | None = None) -> str:
     return env.get("SHAREMETER_STAGE", LOCAL_STAGE)
 
 
+def runs_on_lambda(environ: Mapping[str, str] | None = None) -> bool:
+    """In a real Lambda runtime (which sets ``AWS_LAMBDA_FUNCTION_NAME``), not ``chalice local`` or ``sam local``."""
+    env = os.environ if environ is None else environ
+    emulated = env.get("AWS_CHALICE_CLI_MODE") or env.get("AWS_SAM_LOCAL")
+    return bool(env.get("AWS_LAMBDA_FUNCTION_NAME")) and not emulated
+
+
+def tracing_enabled(environ: Mapping[str, str] | None = None) -> bool:
+    """X-Ray tracing: on Lambda unless ``POWERTOOLS_TRACE_DISABLED``; never locally or in tests (no daemon there)."""
+    env = os.environ if environ is None else environ
+    return runs_on_lambda(env) and not _flag(env.get("POWERTOOLS_TRACE_DISABLED"))
+
+
 def _secret(value: str | None) -> Secret | None:
     return Secret(value) if value else None
 
