@@ -7,7 +7,7 @@ PORT ?= 8000
 
 .PHONY: run test lint types unit integration bench package deploy clean
 
-$(STAMP): requirements.txt requirements-dev.txt
+$(STAMP): requirements.txt requirements-dev.txt $(wildcard layers/*/requirements.txt)
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade "pip<26.3"  # chalice 1.34 needs pip < 26.3 to build the layer
 	$(BIN)/pip install --quiet -r requirements-dev.txt

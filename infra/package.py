@@ -22,11 +22,13 @@ from pathlib import Path
 from typing import Any
 
 from infra.discovery import ROOT, AppShape, DiscoveryError
-from infra.generate import BUILD_DIR, generate
+from infra.generate import BUILD_DIR, generate, load_specs
+from infra.layers import UNZIPPED_LIMIT, LayerError, build_sdk_layer, distributions, unzipped_size
 from infra.specs import SpecError
-from infra.template import CHALICE_SINGLE_FUNCTION, CHALICE_SINGLE_FUNCTION_OUTPUTS
+from infra.template import CHALICE_SINGLE_FUNCTION, CHALICE_SINGLE_FUNCTION_OUTPUTS, used_layers
 
 DEFAULT_OUT = BUILD_DIR / "out"
+DEFAULT_LAYER_CACHE = BUILD_DIR / "layer-cache"
 DEFAULT_REGION = "eu-west-1"
 DEPENDENCY_FAILURE = re.compile(r"could not install dependencies", re.IGNORECASE)
 CFN_LINT_FAILURE_BITS = 2 | 4  # cfn-lint exit code: 2 errors, 4 warnings, 8 informational (allowed)
@@ -196,7 +198,35 @@ def _as_uploaded(template: dict[str, Any]) -> dict[str, Any]:
     return template
 
 
-def package(stage: str = "prod", out: Path = DEFAULT_OUT, region: str = DEFAULT_REGION) -> Packaged:
+def check_function_layers(template: dict[str, Any], out: Path) -> dict[str, int]:
+    """Each function's code plus its layers, unzipped, in bytes. Fails over Lambda's 250 MB, or when two SDK layers
+    of one function ship different versions of a common dependency (the later layer's files would win)."""
+    layer_zips = {
+        logical_id: out / Path(resource["Properties"]["ContentUri"]).name
+        for logical_id, resource in template["Resources"].items()
+        if resource["Type"] == "AWS::Serverless::LayerVersion"
+    }
+    sizes: dict[str, int] = {}
+    for logical_id, resource in template["Resources"].items():
+        if resource["Type"] != "AWS::Serverless::Function":
+            continue
+        layers = [layer_zips[layer["Ref"]] for layer in resource["Properties"]["Layers"]]
+        sizes[logical_id] = unzipped_size(out / Path(resource["Properties"]["CodeUri"]).name, *layers)
+        if sizes[logical_id] > UNZIPPED_LIMIT:
+            raise PackageError(f"{logical_id} unzips to {sizes[logical_id]} bytes with its layers (limit 250 MB)")
+        versions: dict[str, set[str]] = {}
+        for layer in layers:
+            for dist, version in distributions(layer).items():
+                versions.setdefault(dist, set()).add(version)
+        clashes = sorted(dist for dist, found in versions.items() if len(found) > 1)
+        if clashes:
+            raise PackageError(f"{logical_id}: its layers ship different versions of {clashes}; pin them alike")
+    return sizes
+
+
+def package(
+    stage: str = "prod", out: Path = DEFAULT_OUT, region: str = DEFAULT_REGION, layer_cache: Path = DEFAULT_LAYER_CACHE
+) -> Packaged:
     timings: dict[str, float] = {}
     started = time.perf_counter()
     merge_template = out.parent / f"{out.name}-merge-template.json"
@@ -207,11 +237,19 @@ def package(stage: str = "prod", out: Path = DEFAULT_OUT, region: str = DEFAULT_
     chalice_package(stage, merge_template, out, region)
     timings["chalice package"] = time.perf_counter() - started
 
+    started = time.perf_counter()
+    for name in used_layers(load_specs(shape)):
+        built = build_sdk_layer(name, out / "layer-deployment.zip", out, layer_cache)
+        print(f"SDK layer {name}: {built.name}")
+    timings["sdk layers"] = time.perf_counter() - started
+
     sam_path = out / "sam.json"
     template = json.loads(sam_path.read_text())
     removed = prune_tombstones(template)
     sam_path.write_text(json.dumps(template, indent=2) + "\n")
     print(f"pruned chalice's single-function resources: {', '.join(removed)}")
+    largest = max(check_function_layers(template, out).items(), key=lambda item: item[1])
+    print(f"largest function with its layers, unzipped: {largest[0]} {largest[1] / 2**20:.1f} MiB (limit 250 MiB)")
 
     started = time.perf_counter()
     report = cfn_lint(sam_path)
@@ -231,10 +269,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--stage", default="prod")
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
     parser.add_argument("--region", default=os.environ.get("AWS_DEFAULT_REGION", DEFAULT_REGION))
+    parser.add_argument("--layer-cache", type=Path, default=DEFAULT_LAYER_CACHE, help="built SDK layers, by hash")
     args = parser.parse_args(argv)
     try:
-        packaged = package(args.stage, args.out, args.region)
-    except (PackageError, SpecError, DiscoveryError) as error:
+        packaged = package(args.stage, args.out, args.region, args.layer_cache)
+    except (PackageError, SpecError, DiscoveryError, LayerError) as error:
         print(f"make package: FAILED: {error}", file=sys.stderr)
         raise SystemExit(1) from error
     steps = ", ".join(f"{step} {seconds:.1f}s" for step, seconds in packaged.timings.items())

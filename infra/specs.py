@@ -14,6 +14,7 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 FUNCTIONS_DIR = ROOT / "functions"
+LAYERS_DIR = ROOT / "layers"
 
 #: Secrets Manager secrets a function may be granted: key -> (logical id, the setting it carries). The function gets
 #: ``<SETTING>_SECRET_ARN`` in its environment and ``secretsmanager:GetSecretValue`` on exactly that secret.
@@ -27,7 +28,7 @@ SECRETS: dict[str, tuple[str, str]] = {
 
 JOB_DEFAULTS: dict[str, Any] = {"memory": 256, "timeout": 60, "needs_vpc": False, "secrets": [], "description": ""}
 REQUIRED_KEYS = {"memory", "timeout", "needs_vpc", "description", "secrets"}
-ALLOWED_KEYS = REQUIRED_KEYS | {"reserved_concurrency"}
+ALLOWED_KEYS = REQUIRED_KEYS | {"reserved_concurrency", "layers"}
 
 
 class SpecError(ValueError):
@@ -44,6 +45,8 @@ class FunctionSpec:
     secrets: tuple[str, ...]
     statements: tuple[dict[str, Any], ...]
     reserved_concurrency: int | None = None
+    #: SDK layers (``layers/<name>/``) attached besides the shared runtime layer: the SDKs this function imports
+    layers: tuple[str, ...] = ()
 
 
 def metadata_path(name: str, directory: Path = FUNCTIONS_DIR) -> Path:
@@ -52,6 +55,11 @@ def metadata_path(name: str, directory: Path = FUNCTIONS_DIR) -> Path:
 
 def policy_path(name: str, directory: Path = FUNCTIONS_DIR) -> Path:
     return directory / f"{name}.policy.json"
+
+
+def sdk_layers(directory: Path = LAYERS_DIR) -> list[str]:
+    """The SDK layers a function may declare: every ``layers/<name>/requirements.txt``."""
+    return sorted(path.parent.name for path in directory.glob("*/requirements.txt"))
 
 
 def load_spec(name: str, *, required: bool, directory: Path = FUNCTIONS_DIR) -> FunctionSpec:
@@ -93,6 +101,10 @@ def _spec(name: str, meta: dict[str, Any], statements: list[dict[str, Any]], sou
         raise SpecError(f"{source}: unknown secrets {sorted(unknown_secrets)}; known: {sorted(SECRETS)}")
     if "redis_url" in meta["secrets"] and not meta["needs_vpc"]:
         raise SpecError(f"{source}: a function that reads redis_url reaches ElastiCache, so it needs_vpc")
+    layers = meta.get("layers", [])
+    known_layers = sdk_layers()
+    if not isinstance(layers, list) or set(layers) - set(known_layers) or len(set(layers)) != len(layers):
+        raise SpecError(f"{source}: layers must be distinct names among {known_layers} (folders of layers/)")
     return FunctionSpec(
         name=name,
         memory=meta["memory"],
@@ -102,6 +114,7 @@ def _spec(name: str, meta: dict[str, Any], statements: list[dict[str, Any]], sou
         secrets=tuple(meta["secrets"]),
         statements=tuple(statements),
         reserved_concurrency=meta.get("reserved_concurrency"),
+        layers=tuple(layers),
     )
 
 

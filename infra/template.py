@@ -15,6 +15,7 @@ from chalice.utils import to_cfn_resource_name
 
 from chalicelib.route_groups import JOBS_ONLY
 from infra.discovery import AppShape, Job
+from infra.layers import layer_zip_name
 from infra.specs import SECRETS, FunctionSpec
 
 HANDLER = "app.app"
@@ -36,6 +37,21 @@ def group_function_id(group: str) -> str:
 def job_function_id(job: Job) -> str:
     """The logical id chalice gives a job's function (``to_cfn_resource_name`` of its name)."""
     return to_cfn_resource_name(job.name)
+
+
+def layer_id(name: str) -> str:
+    """The logical id of SDK layer ``layers/<name>``."""
+    return f"{to_cfn_resource_name(name)}Layer"
+
+
+def function_layers(spec: FunctionSpec) -> list[Json]:
+    """The shared runtime layer first, then the SDK layers the function declares (no file is in two of them)."""
+    return [{"Ref": LAYER}, *({"Ref": layer_id(name)} for name in spec.layers)]
+
+
+def used_layers(specs: dict[str, FunctionSpec]) -> list[str]:
+    """SDK layers some function declares: only these are built and deployed."""
+    return sorted({name for spec in specs.values() for name in spec.layers})
 
 
 def integration_uri(function_id: str) -> Json:
@@ -65,7 +81,6 @@ def build_merge_template(shape: AppShape, specs: dict[str, FunctionSpec]) -> Jso
                 "Runtime": RUNTIME,
                 "Architectures": [ARCHITECTURE],
                 "CodeUri": CODE_URI,
-                "Layers": [{"Ref": LAYER}],
                 **_function_properties(spec, shape, {"ROUTE_GROUP": group}),
             },
         }
@@ -91,6 +106,7 @@ def build_merge_template(shape: AppShape, specs: dict[str, FunctionSpec]) -> Jso
         resources.update(_log_group(function_id))
         outputs[f"{function_id}Arn"] = {"Value": {"Fn::GetAtt": [function_id, "Arn"]}}
 
+    resources.update(_sdk_layers(used_layers(specs)))
     resources[API] = {"Properties": _api_properties(shape, group_ids)}
     resources.update(_secrets())
     resources.update(_field_encryption_key())
@@ -137,6 +153,7 @@ def _function_properties(spec: FunctionSpec, shape: AppShape, extra_env: dict[st
     statements.extend(spec.statements)
     properties: Json = {
         "Description": spec.description,
+        "Layers": function_layers(spec),
         "MemorySize": spec.memory,
         "Timeout": spec.timeout,
         "Environment": {"Variables": env},
@@ -153,6 +170,23 @@ def _function_properties(spec: FunctionSpec, shape: AppShape, extra_env: dict[st
     if spec.reserved_concurrency is not None:
         properties["ReservedConcurrentExecutions"] = spec.reserved_concurrency
     return properties
+
+
+def _sdk_layers(names: list[str]) -> Json:
+    return {
+        layer_id(name): {
+            "Type": "AWS::Serverless::LayerVersion",
+            "Properties": {
+                "LayerName": {"Fn::Sub": f"sharemeter-${{Stage}}-{name}"},
+                "Description": f"sharemeter SDK layer {name}: layers/{name}/requirements.txt less the shared layer",
+                "ContentUri": f"./{layer_zip_name(name)}",
+                "CompatibleRuntimes": [RUNTIME],
+                "CompatibleArchitectures": [ARCHITECTURE],
+                "RetentionPolicy": "Delete",
+            },
+        }
+        for name in names
+    }
 
 
 def _log_group(function_id: str) -> Json:

@@ -22,9 +22,10 @@ import pytest
 
 from chalicelib.route_groups import JOBS_ONLY, ROUTE_GROUPS
 from infra.discovery import AppShape
-from infra.package import PackageError, chalice_package, package, prune_tombstones
-from infra.specs import FUNCTIONS_DIR, SECRETS, FunctionSpec, SpecError, load_spec
-from infra.template import group_function_id, job_function_id
+from infra.layers import SITE_PACKAGES, distributions
+from infra.package import DEFAULT_LAYER_CACHE, PackageError, chalice_package, package, prune_tombstones
+from infra.specs import FUNCTIONS_DIR, LAYERS_DIR, SECRETS, FunctionSpec, SpecError, load_spec, sdk_layers
+from infra.template import function_layers, group_function_id, job_function_id, layer_id
 
 ROOT = Path(__file__).resolve().parents[2]
 REGION = "eu-west-1"
@@ -37,6 +38,7 @@ class Build:
     sam: dict[str, Any]
     cfn: dict[str, Any]
     out: Path
+    functions_dir: Path = FUNCTIONS_DIR
 
     def functions(self, template: str = "sam") -> dict[str, dict[str, Any]]:
         kind = "AWS::Serverless::Function" if template == "sam" else "AWS::Lambda::Function"
@@ -44,9 +46,9 @@ class Build:
         return {name: r for name, r in resources.items() if r["Type"] == kind}
 
 
-def _load(out: Path, shape: AppShape) -> Build:
+def _load(out: Path, shape: AppShape, functions_dir: Path = FUNCTIONS_DIR) -> Build:
     sam, cfn = (json.loads((out / name).read_text()) for name in ("sam.json", "transformed.json"))
-    return Build(shape, sam, cfn, out)
+    return Build(shape, sam, cfn, out, functions_dir)
 
 
 @pytest.fixture(scope="module")
@@ -74,14 +76,14 @@ def build_with_jobs(tmp_path_factory: pytest.TempPathFactory) -> Build:
     """A copy of the project whose app.py also declares two jobs; only one of them has deploy metadata."""
     project = tmp_path_factory.mktemp("with-jobs")
     ignore = shutil.ignore_patterns("__pycache__", "build", "deployments")
-    for name in ("chalicelib", "infra", "functions", ".chalice"):
+    for name in ("chalicelib", "infra", "functions", "layers", ".chalice"):
         shutil.copytree(ROOT / name, project / name, ignore=ignore)
     for name in ("app.py", "requirements.txt"):
         shutil.copy(ROOT / name, project / name)
     with (project / "app.py").open("a") as app_py:
         app_py.write(JOB_SHIMS)
     meta = {"description": "Evening reading reminders", "memory": 256, "timeout": 120, "needs_vpc": False,
-            "secrets": ["mongodb_uri"]}
+            "secrets": ["mongodb_uri"], "layers": ["stripe"]}
     (project / "functions" / "send_reading_reminders.json").write_text(json.dumps(meta))
     policy = {"Statement": [{"Sid": "ReadSchedules", "Effect": "Allow", "Action": ["scheduler:GetSchedule"],
                              "Resource": {"Fn::Sub": "arn:${AWS::Partition}:scheduler:${AWS::Region}:"
@@ -89,13 +91,14 @@ def build_with_jobs(tmp_path_factory: pytest.TempPathFactory) -> Build:
     (project / "functions" / "send_reading_reminders.policy.json").write_text(json.dumps(policy))
     out = project / "out"
     completed = subprocess.run(
-        [sys.executable, "-m", "infra.package", "--out", str(out), "--region", REGION],
+        [sys.executable, "-m", "infra.package", "--out", str(out), "--region", REGION,
+         "--layer-cache", str(DEFAULT_LAYER_CACHE)],
         cwd=project, capture_output=True, text=True, check=False,
     )
     assert completed.returncode == 0, completed.stdout + completed.stderr
     from infra.discovery import discover
 
-    return _load(out, discover("prod", project))
+    return _load(out, discover("prod", project), project / "functions")
 
 
 def _role_of(build: Build, function_id: str) -> dict[str, Any]:
@@ -147,6 +150,25 @@ def test_a_wildcard_action_is_refused(tmp_path: Path) -> None:
         load_spec("x", required=True, directory=directory)
 
 
+def test_an_unknown_sdk_layer_is_refused(tmp_path: Path) -> None:
+    directory = tmp_path / "functions"
+    directory.mkdir()
+    meta = {"description": "d", "memory": 128, "timeout": 3, "needs_vpc": False, "secrets": [], "layers": ["paypal"]}
+    (directory / "x.json").write_text(json.dumps(meta))
+    with pytest.raises(SpecError, match="layers must be distinct names among"):
+        load_spec("x", required=False, directory=directory)
+
+
+def test_the_heavy_sdks_are_layers_of_their_own_and_never_in_the_shared_layer() -> None:
+    assert sdk_layers() == ["push", "stripe", "twilio"]
+    shared = {line.split("==")[0].strip().lower() for line in (ROOT / "requirements.txt").read_text().splitlines()
+              if "==" in line}
+    for name in sdk_layers():
+        pinned = [line.split("==")[0].strip().lower()
+                  for line in (LAYERS_DIR / name / "requirements.txt").read_text().splitlines() if "==" in line]
+        assert pinned and not set(pinned) & shared, f"layers/{name} pins {pinned}, the shared layer {sorted(shared)}"
+
+
 def test_chalice_dependency_warning_fails_packaging(tmp_path: Path) -> None:
     """chalice only prints "Could not install dependencies" and exits 0; packaging must stop instead."""
     from chalice.constants import MISSING_DEPENDENCIES_TEMPLATE
@@ -182,6 +204,26 @@ def test_package_has_one_function_per_route_group(build: Build) -> None:
         assert properties["Environment"]["Variables"]["SHAREMETER_STAGE"] == "prod"
         assert (properties["MemorySize"], properties["Timeout"]) == (spec.memory, spec.timeout)
         assert properties["Layers"] == [{"Ref": "ManagedLayer"}]
+
+
+def _assert_layers_follow_the_specs(build: Build) -> None:
+    """Every function: the shared layer, then exactly the SDK layers it declares; only declared layers are built, and
+    none repeats a distribution of the shared layer."""
+    specs = _specs(build)
+    for function_id, spec in specs.items():
+        assert build.functions()[function_id]["Properties"]["Layers"] == function_layers(spec), function_id
+    used = sorted({name for spec in specs.values() for name in spec.layers})
+    layers = {name for name, r in build.sam["Resources"].items() if r["Type"] == "AWS::Serverless::LayerVersion"}
+    assert layers == {"ManagedLayer"} | {layer_id(name) for name in used}
+    assert sorted(p.name for p in build.out.glob("layer-*.zip")) == sorted(
+        ["layer-deployment.zip", *(f"layer-{name}.zip" for name in used)])
+    shared = distributions(build.out / "layer-deployment.zip")
+    for name in used:
+        assert not set(distributions(build.out / f"layer-{name}.zip")) & set(shared), name
+
+
+def test_each_function_gets_the_shared_layer_and_only_the_sdk_layers_it_declares(build: Build) -> None:
+    _assert_layers_follow_the_specs(build)
 
 
 def test_the_single_chalice_handler_is_pruned(build: Build) -> None:
@@ -223,8 +265,10 @@ def test_every_function_has_its_own_role_with_exactly_its_policy(build: Build) -
 
 def _specs(build: Build) -> dict[str, FunctionSpec]:
     """Every function of the build by logical id: route groups (metadata required) and jobs (optional)."""
-    specs = {group_function_id(g): load_spec(g, required=True) for g in ROUTE_GROUPS}
-    return specs | {job_function_id(job): load_spec(job.name, required=False) for job in build.shape.jobs}
+    directory = build.functions_dir
+    specs = {group_function_id(g): load_spec(g, required=True, directory=directory) for g in ROUTE_GROUPS}
+    return specs | {job_function_id(job): load_spec(job.name, required=False, directory=directory)
+                    for job in build.shape.jobs}
 
 
 def test_vpc_only_where_elasticache_is_needed(build: Build) -> None:
@@ -312,3 +356,16 @@ def test_photo_bucket_is_private_encrypted_expiring_and_only_the_meters_function
         [statement] = s3
         assert sorted(statement["Action"]) == ["s3:GetObject", "s3:PutObject"]
         assert statement["Resource"] == {"Fn::Sub": "${PhotoBucket.Arn}/groups/*/readings/*"}
+
+
+def test_an_sdk_layer_goes_only_to_the_functions_that_declare_it(build_with_jobs: Build) -> None:
+    _assert_layers_follow_the_specs(build_with_jobs)
+    functions = build_with_jobs.functions().items()
+    declaring = [f for f, r in functions if {"Ref": "StripeLayer"} in r["Properties"]["Layers"]]
+    assert declaring == [job_function_id(j) for j in build_with_jobs.shape.jobs if j.name == "send_reading_reminders"]
+    contents = zipfile.ZipFile(build_with_jobs.out / "layer-stripe.zip").namelist()
+    assert f"{SITE_PACKAGES}/stripe/__init__.py" in contents
+    assert not [n for n in contents if n.startswith(f"{SITE_PACKAGES}/urllib3/")]  # the shared layer has urllib3
+    cfn_layer = next(r for r in build_with_jobs.cfn["Resources"].values()
+                     if r["Type"] == "AWS::Lambda::LayerVersion" and "stripe" in json.dumps(r["Properties"]))
+    assert cfn_layer["Properties"]["CompatibleRuntimes"] == ["python3.11"]
