@@ -5,7 +5,9 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PORT ?= 8000
 
-.PHONY: run test lint types unit integration bench package deploy clean
+CHECKOV_STAMP := $(VENV)/checkov/.installed
+
+.PHONY: run test lint types unit integration bench package deploy clean checkov
 
 $(STAMP): requirements.txt requirements-dev.txt $(wildcard layers/*/requirements.txt)
 	$(PYTHON) -m venv $(VENV)
@@ -22,7 +24,15 @@ lint: $(STAMP)
 types: $(STAMP)
 	$(BIN)/mypy
 
-test: lint types
+# checkov pins boto3 older than ours: it gets a venv of its own inside .venv (requirements-checkov.txt)
+$(CHECKOV_STAMP): requirements-checkov.txt
+	$(PYTHON) -m venv $(VENV)/checkov
+	$(VENV)/checkov/bin/pip install --quiet -r requirements-checkov.txt
+	touch $(CHECKOV_STAMP)
+
+checkov: $(CHECKOV_STAMP)
+
+test: lint types $(CHECKOV_STAMP)
 	$(BIN)/python -m pytest -n 2 --dist loadfile
 
 bench: $(STAMP)
@@ -32,7 +42,7 @@ bench: $(STAMP)
 STAGE ?= prod
 REGION ?= eu-west-1
 PACKAGE_DIR := infra/build/out
-package: $(STAMP)
+package: $(STAMP) $(CHECKOV_STAMP)
 	AWS_DEFAULT_REGION=$(REGION) $(BIN)/python -m infra.package --stage $(STAGE) --out $(PACKAGE_DIR) --region $(REGION)
 
 # Needs AWS credentials, an artifacts bucket (ARTIFACTS_BUCKET) and the parameters in docs/deploy.md (PARAMS="K=V ...").

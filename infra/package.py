@@ -24,6 +24,7 @@ from typing import Any
 from infra.discovery import ROOT, AppShape, DiscoveryError
 from infra.generate import BUILD_DIR, generate, load_specs
 from infra.layers import UNZIPPED_LIMIT, LayerError, build_sdk_layer, distributions, unzipped_size
+from infra.scanner import ScanReport, mark_generated, scan
 from infra.specs import SpecError
 from infra.template import CHALICE_SINGLE_FUNCTION, CHALICE_SINGLE_FUNCTION_OUTPUTS, used_layers
 
@@ -50,6 +51,7 @@ class Packaged:
     sam_template: Path
     transformed_template: Path
     timings: dict[str, float]
+    scan: ScanReport | None
 
 
 def _tool(name: str) -> str:
@@ -225,7 +227,12 @@ def check_function_layers(template: dict[str, Any], out: Path) -> dict[str, int]
 
 
 def package(
-    stage: str = "prod", out: Path = DEFAULT_OUT, region: str = DEFAULT_REGION, layer_cache: Path = DEFAULT_LAYER_CACHE
+    stage: str = "prod",
+    out: Path = DEFAULT_OUT,
+    region: str = DEFAULT_REGION,
+    layer_cache: Path = DEFAULT_LAYER_CACHE,
+    *,
+    security_scan: bool = True,
 ) -> Packaged:
     timings: dict[str, float] = {}
     started = time.perf_counter()
@@ -258,10 +265,29 @@ def package(
 
     started = time.perf_counter()
     transformed_path = out / "transformed.json"
-    transformed_path.write_text(json.dumps(sam_transform(template, region), indent=2) + "\n")
+    transformed = sam_transform(template, region)
+    mark_generated(transformed)
+    transformed_path.write_text(json.dumps(transformed, indent=2) + "\n")
     timings["sam transform"] = time.perf_counter() - started
     print(f"SAM transform: clean -> {transformed_path}")
-    return Packaged(shape, merge_template, sam_path, transformed_path, timings)
+
+    scan_report = None
+    if security_scan:
+        started = time.perf_counter()
+        scan_report = security_check(transformed_path, out / "checkov.json")
+        timings["checkov"] = time.perf_counter() - started
+    return Packaged(shape, merge_template, sam_path, transformed_path, timings, scan_report)
+
+
+def security_check(transformed: Path, report_path: Path) -> ScanReport:
+    """checkov on the transformed template: every failed check, and every skip without a reason, fails packaging."""
+    report = scan(transformed, report_path)
+    print(f"checkov {report.version}: {report.passed} passed, {len(report.failed)} failed, "
+          f"{len(report.skipped)} skipped with a reason, on {report.resources} resources")
+    if report.unexplained:
+        listing = "\n".join(f"  {f.check_id} {f.resource}: {f.name}" for f in report.unexplained)
+        raise PackageError(f"checkov findings without a fix or a written reason:\n{listing}")
+    return report
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -270,10 +296,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
     parser.add_argument("--region", default=os.environ.get("AWS_DEFAULT_REGION", DEFAULT_REGION))
     parser.add_argument("--layer-cache", type=Path, default=DEFAULT_LAYER_CACHE, help="built SDK layers, by hash")
+    parser.add_argument("--no-security-scan", action="store_true", help="skip checkov (tests that scan elsewhere)")
     args = parser.parse_args(argv)
     try:
-        packaged = package(args.stage, args.out, args.region, args.layer_cache)
-    except (PackageError, SpecError, DiscoveryError, LayerError) as error:
+        packaged = package(args.stage, args.out, args.region, args.layer_cache,
+                           security_scan=not args.no_security_scan)
+    except (PackageError, SpecError, DiscoveryError, LayerError, FileNotFoundError) as error:
         print(f"make package: FAILED: {error}", file=sys.stderr)
         raise SystemExit(1) from error
     steps = ", ".join(f"{step} {seconds:.1f}s" for step, seconds in packaged.timings.items())

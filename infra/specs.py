@@ -26,7 +26,9 @@ SECRETS: dict[str, tuple[str, str]] = {
     "redis_url": ("RedisUrlSecret", "REDIS_URL"),
 }
 
-JOB_DEFAULTS: dict[str, Any] = {"memory": 256, "timeout": 60, "needs_vpc": False, "secrets": [], "description": ""}
+JOB_DEFAULTS: dict[str, Any] = {
+    "memory": 256, "timeout": 60, "needs_vpc": False, "secrets": [], "description": "", "reserved_concurrency": 1,
+}
 REQUIRED_KEYS = {"memory", "timeout", "needs_vpc", "description", "secrets"}
 ALLOWED_KEYS = REQUIRED_KEYS | {"reserved_concurrency", "layers"}
 

@@ -8,14 +8,17 @@ merge and fails if anything still refers to a removed resource.
 
 from __future__ import annotations
 
+import json
 import sys
 from typing import Any
 
 from chalice.utils import to_cfn_resource_name
 
 from chalicelib.route_groups import JOBS_ONLY
+from infra import network, operations, scanner
 from infra.discovery import AppShape, Job
 from infra.layers import layer_zip_name
+from infra.operations import PLATFORM_KEY
 from infra.specs import SECRETS, FunctionSpec
 
 HANDLER = "app.app"
@@ -26,6 +29,14 @@ CHALICE_SINGLE_FUNCTION = ("APIHandler", "APIHandlerInvokePermission", "DefaultR
 CHALICE_SINGLE_FUNCTION_OUTPUTS = ("APIHandlerName", "APIHandlerArn")
 RUNTIME = f"python{sys.version_info.major}.{sys.version_info.minor}"  # chalice builds the layer for this interpreter
 ARCHITECTURE = "x86_64"
+#: job kinds whose events reach Lambda asynchronously (EventBridge rules, Scheduler): Lambda retries them and gives
+#: up into a dead-letter queue. Poll-based sources (SQS, streams) retry through their source's own redrive instead.
+ASYNC_JOB_KINDS = {"ScheduledEventConfig", "CloudWatchEventConfig", "LambdaFunction", "SNSEventConfig",
+                   "S3EventConfig"}
+RULE_JOB_KINDS = {"ScheduledEventConfig", "CloudWatchEventConfig"}  # chalice declares an EventBridge rule event
+POLLED_JOB_HAS_NO_DLQ = (
+    "poll-based event source: a failed batch goes back to its source, whose own redrive policy dead-letters it"
+)
 
 Json = dict[str, Any]
 
@@ -76,6 +87,7 @@ def build_merge_template(shape: AppShape, specs: dict[str, FunctionSpec]) -> Jso
         spec = specs[group]
         resources[function_id] = {
             "Type": "AWS::Serverless::Function",
+            "Metadata": _function_skips(spec, dead_letters=scanner.API_FUNCTION_HAS_NO_DLQ),
             "Properties": {
                 "Handler": HANDLER,
                 "Runtime": RUNTIME,
@@ -102,27 +114,61 @@ def build_merge_template(shape: AppShape, specs: dict[str, FunctionSpec]) -> Jso
         # chalice already declares the job's function (handler, code, layer, schedule event); replace its shared
         # DefaultRole with a role of its own built from Policies.
         job_env = {"ROUTE_GROUP": JOBS_ONLY}  # a job's Lambda registers no routes: it imports only app.py's shims
-        resources[function_id] = {"Properties": {"Role": None, **_function_properties(specs[job.name], shape, job_env)}}
+        properties = {"Role": None, **_function_properties(specs[job.name], shape, job_env)}
+        metadata = _function_skips(specs[job.name], dead_letters=None)
+        if job.kind in ASYNC_JOB_KINDS:
+            event = to_cfn_resource_name(f"{job.name}-event") if job.kind in RULE_JOB_KINDS else None
+            failure_properties, failure_resources = operations.job_failure_handling(function_id, event)
+            properties |= failure_properties
+            properties["Policies"] = _with_statement(properties["Policies"], operations.dead_letter_statement())
+            resources.update(failure_resources)
+        else:
+            metadata = _function_skips(specs[job.name], dead_letters=POLLED_JOB_HAS_NO_DLQ)
+        resources[function_id] = {"Metadata": metadata, "Properties": properties}
         resources.update(_log_group(function_id))
         outputs[f"{function_id}Arn"] = {"Value": {"Fn::GetAtt": [function_id, "Arn"]}}
 
     resources.update(_sdk_layers(used_layers(specs)))
     resources[API] = {"Properties": _api_properties(shape, group_ids)}
+    resources.update(_api_logging())
+    resources.update(_platform_key())
     resources.update(_secrets())
     resources.update(_field_encryption_key())
     resources.update(_delivery_events())
     resources.update(_schedules(list(job_ids.values())))
+    resources.update(_access_logs())
     resources.update(_pwa_hosting())
     resources.update(_photo_storage())
-    outputs.update(_stack_outputs())
+    if needs_vpc:
+        resources.update(network.resources())
+    api_functions, job_functions = list(group_ids.values()), list(job_ids.values())
+    resources.update(operations.alarm_topic())
+    resources.update(operations.alarms(api_functions, job_functions))
+    resources.update(operations.dashboard(api_functions, job_functions))
+    outputs.update(_stack_outputs(needs_vpc))
     return {
         "AWSTemplateFormatVersion": "2010-09-09",
         "Description": "sharemeter: a Lambda per route group and job, API Gateway, secrets, KMS, SES/SNS, PWA hosting, "
-        "reading photos",
+        "reading photos, cache, alarms",
         "Parameters": _parameters(needs_vpc),
+        "Conditions": _conditions(needs_vpc),
         "Resources": resources,
         "Outputs": outputs,
     }
+
+
+def _with_statement(policies: list[Json], statement: Json) -> list[Json]:
+    statements = [*(s for policy in policies for s in policy["Statement"]), statement]
+    return [{"Version": "2012-10-17", "Statement": statements}]
+
+
+def _function_skips(spec: FunctionSpec, *, dead_letters: str | None) -> Json:
+    reasons = [("CKV_AWS_173", scanner.ENVIRONMENT_IS_NOT_SENSITIVE)]
+    if dead_letters is not None:
+        reasons.append(("CKV_AWS_116", dead_letters))
+    if not spec.needs_vpc:
+        reasons.append(("CKV_AWS_117", scanner.FUNCTION_OUTSIDE_VPC))
+    return scanner.skip(*reasons)
 
 
 def _function_properties(spec: FunctionSpec, shape: AppShape, extra_env: dict[str, str]) -> Json:
@@ -148,14 +194,16 @@ def _function_properties(spec: FunctionSpec, shape: AppShape, extra_env: dict[st
                 "Resource": [{"Ref": SECRETS[key][0]} for key in spec.secrets],
             }
         )
+        statements.append(secrets_key_statement())
     if spec.needs_vpc:
-        env["REDIS_CLUSTER"] = {"Ref": "RedisCluster"}
+        env.update(network.cache_environment())
     statements.extend(spec.statements)
     properties: Json = {
         "Description": spec.description,
         "Layers": function_layers(spec),
         "MemorySize": spec.memory,
         "Timeout": spec.timeout,
+        "Tracing": "Active",
         "Environment": {"Variables": env},
         # SAM builds a role per function: AWSLambdaBasicExecutionRole, AWSLambdaVPCAccessExecutionRole when VpcConfig
         # is set, and this inline policy.
@@ -163,10 +211,7 @@ def _function_properties(spec: FunctionSpec, shape: AppShape, extra_env: dict[st
         "Tags": {"app": "sharemeter", "function": spec.name},
     }
     if spec.needs_vpc:
-        properties["VpcConfig"] = {
-            "SubnetIds": {"Ref": "VpcSubnetIds"},
-            "SecurityGroupIds": {"Ref": "VpcSecurityGroupIds"},
-        }
+        properties["VpcConfig"] = network.vpc_config()
     if spec.reserved_concurrency is not None:
         properties["ReservedConcurrentExecutions"] = spec.reserved_concurrency
     return properties
@@ -189,15 +234,27 @@ def _sdk_layers(names: list[str]) -> Json:
     }
 
 
-def _log_group(function_id: str) -> Json:
+def secrets_key_statement() -> Json:
+    """Secrets are encrypted under the platform key: reading one decrypts through Secrets Manager, nothing else."""
+    return {
+        "Sid": "DecryptOwnSecrets",
+        "Effect": "Allow",
+        "Action": ["kms:Decrypt"],
+        "Resource": {"Fn::GetAtt": [PLATFORM_KEY, "Arn"]},
+        "Condition": {"StringEquals": {"kms:ViaService": {"Fn::Sub": "secretsmanager.${AWS::Region}.amazonaws.com"}}},
+    }
+
+
+def _log_group(function_id: str, name: Json | None = None) -> Json:
     return {
         f"{function_id}LogGroup": {
             "Type": "AWS::Logs::LogGroup",
             "DeletionPolicy": "Delete",
             "UpdateReplacePolicy": "Delete",
             "Properties": {
-                "LogGroupName": {"Fn::Sub": f"/aws/lambda/${{{function_id}}}"},
+                "LogGroupName": name or {"Fn::Sub": f"/aws/lambda/${{{function_id}}}"},
                 "RetentionInDays": {"Ref": "LogRetentionDays"},
+                "KmsKeyId": {"Fn::GetAtt": [PLATFORM_KEY, "Arn"]},
             },
         }
     }
@@ -212,7 +269,10 @@ def _api_properties(shape: AppShape, group_ids: dict[str, str]) -> Json:
     quoted = {"Fn::Sub": "'${PwaOrigin}'"}
     cors_headers = {"Access-Control-Allow-Origin": quoted, "Vary": "'Origin'"}
     return {
+        "Name": {"Fn::Sub": operations.API_NAME},  # the ApiName dimension the alarms and the dashboard use
         "DefinitionBody": {"paths": paths},
+        "TracingEnabled": True,
+        "AccessLogSetting": {"DestinationArn": {"Fn::GetAtt": [API_ACCESS_LOG, "Arn"]}, "Format": ACCESS_LOG_FORMAT},
         "MethodSettings": [
             {
                 "ResourcePath": "/*",
@@ -232,8 +292,125 @@ def _api_properties(shape: AppShape, group_ids: dict[str, str]) -> Json:
             "DEFAULT_4XX": {"ResponseParameters": {"Headers": cors_headers}},
             "DEFAULT_5XX": {"ResponseParameters": {"Headers": cors_headers}},
         },
-        "Tags": {"app": "sharemeter"},
+        # API Gateway writes access logs only once the account's CloudWatch role is set: a tag that names
+        # ApiGatewayAccount makes CloudFormation create it first (DependsOn cannot name a conditional resource).
+        "Tags": {
+            "app": "sharemeter",
+            "cloudwatch-role": {"Fn::If": ["ManageApiGatewayAccount", {"Ref": "ApiGatewayAccount"}, "existing"]},
+        },
     }
+
+
+API_ACCESS_LOG = "ApiAccessLogGroup"
+#: one JSON line per request; requestId joins API Gateway's execution logs, integrationRequestId is the Lambda
+#: request id (the correlation id when the client sent none), xrayTraceId opens the trace
+ACCESS_LOG_FORMAT = json.dumps({
+    "requestId": "$context.requestId",
+    "integrationRequestId": "$context.integration.requestId",
+    "xrayTraceId": "$context.xrayTraceId",
+    "ip": "$context.identity.sourceIp",
+    "requestTime": "$context.requestTimeEpoch",
+    "httpMethod": "$context.httpMethod",
+    "resourcePath": "$context.resourcePath",
+    "status": "$context.status",
+    "responseLatency": "$context.responseLatency",
+    "integrationLatency": "$context.integration.latency",
+    "responseLength": "$context.responseLength",
+}, separators=(",", ":"))
+
+
+def _api_logging() -> Json:
+    """The API's access log group, and the account-wide role API Gateway logs with (unless the account has one)."""
+    return {
+        **_log_group("ApiAccess", {"Fn::Sub": "/aws/apigateway/sharemeter-${Stage}-access"}),
+        "ApiGatewayCloudWatchRole": {
+            "Type": "AWS::IAM::Role",
+            "Condition": "ManageApiGatewayAccount",
+            "Properties": {
+                "AssumeRolePolicyDocument": {
+                    "Version": "2012-10-17",
+                    "Statement": [{"Effect": "Allow", "Principal": {"Service": "apigateway.amazonaws.com"},
+                                   "Action": "sts:AssumeRole"}],
+                },
+                "ManagedPolicyArns": [
+                    {"Fn::Sub": "arn:${AWS::Partition}:iam::aws:policy/service-role/"
+                                "AmazonAPIGatewayPushToCloudWatchLogs"}
+                ],
+            },
+        },
+        "ApiGatewayAccount": {
+            "Type": "AWS::ApiGateway::Account",
+            "Condition": "ManageApiGatewayAccount",
+            "Properties": {"CloudWatchRoleArn": {"Fn::GetAtt": ["ApiGatewayCloudWatchRole", "Arn"]}},
+        },
+    }
+
+
+def _platform_key() -> Json:
+    """The customer-managed key of logs, secrets, topics and queues (field encryption has its own key)."""
+    source_account = {"StringEquals": {"aws:SourceAccount": {"Ref": "AWS::AccountId"}}}
+    return {
+        PLATFORM_KEY: {
+            "Type": "AWS::KMS::Key",
+            "DeletionPolicy": "Retain",
+            "UpdateReplacePolicy": "Retain",
+            "Properties": {
+                "Description": "sharemeter platform data: log groups, secrets, SNS topics, SQS queues, the cache",
+                "EnableKeyRotation": True,
+                "KeyPolicy": {
+                    "Version": "2012-10-17",
+                    "Statement": [
+                        {
+                            "Sid": "AccountAdministersKeyAndGrantsThroughIam",
+                            "Effect": "Allow",
+                            "Principal": {"AWS": {"Fn::Sub": "arn:${AWS::Partition}:iam::${AWS::AccountId}:root"}},
+                            "Action": "kms:*",
+                            "Resource": "*",
+                        },
+                        {
+                            "Sid": "CloudWatchLogsEncryptsOurLogGroups",
+                            "Effect": "Allow",
+                            "Principal": {"Service": {"Fn::Sub": "logs.${AWS::Region}.amazonaws.com"}},
+                            "Action": ["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*",
+                                       "kms:Describe*"],
+                            "Resource": "*",
+                            "Condition": {"ArnLike": {"kms:EncryptionContext:aws:logs:arn": {
+                                "Fn::Sub": "arn:${AWS::Partition}:logs:${AWS::Region}:${AWS::AccountId}:log-group:*"}}},
+                        },
+                        {
+                            "Sid": "ServicesPublishToOurEncryptedTopicsAndQueues",
+                            "Effect": "Allow",
+                            "Principal": {"Service": ["ses.amazonaws.com", "events.amazonaws.com",
+                                                      "cloudwatch.amazonaws.com"]},
+                            "Action": ["kms:GenerateDataKey*", "kms:Decrypt"],
+                            "Resource": "*",
+                            "Condition": source_account,
+                        },
+                    ],
+                },
+                "Tags": [{"Key": "app", "Value": "sharemeter"}],
+            },
+        },
+        "PlatformKeyAlias": {
+            "Type": "AWS::KMS::Alias",
+            "Properties": {
+                "AliasName": {"Fn::Sub": "alias/sharemeter-${Stage}-platform"},
+                "TargetKeyId": {"Ref": PLATFORM_KEY},
+            },
+        },
+    }
+
+
+def _conditions(needs_vpc: bool) -> Json:
+    conditions: Json = {
+        "HasAlarmEmail": {"Fn::Not": [{"Fn::Equals": [{"Ref": "AlarmEmail"}, ""]}]},
+        "HasPwaCertificate": {"Fn::Not": [{"Fn::Equals": [{"Ref": "PwaCertificateArn"}, ""]}]},
+        "HasPwaWebAcl": {"Fn::Not": [{"Fn::Equals": [{"Ref": "PwaWebAclArn"}, ""]}]},
+        "ManageApiGatewayAccount": {"Fn::Equals": [{"Ref": "ManageApiGatewayAccount"}, "true"]},
+    }
+    if needs_vpc:
+        conditions |= network.conditions()
+    return conditions
 
 
 def _parameters(needs_vpc: bool) -> Json:
@@ -266,23 +443,21 @@ def _parameters(needs_vpc: bool) -> Json:
             "Description": "CloudWatch Logs retention for every function",
         },
     }
+    parameters |= {
+        "PwaDomainName": {"Type": "String", "Default": "",
+                          "Description": "Host name of the PWA (PwaOrigin's host), with PwaCertificateArn"},
+        "PwaCertificateArn": {"Type": "String", "Default": "",
+                              "Description": "ACM certificate (us-east-1) for PwaDomainName: TLS 1.2+ only when set"},
+        "PwaWebAclArn": {"Type": "String", "Default": "",
+                         "Description": "WAFv2 web ACL (CLOUDFRONT scope, us-east-1) for the PWA distribution"},
+        "ManageApiGatewayAccount": {
+            "Type": "String", "Default": "true", "AllowedValues": ["true", "false"],
+            "Description": "Set the account's API Gateway CloudWatch role (false if another stack already does)",
+        },
+        **operations.parameters(),
+    }
     if needs_vpc:
-        parameters |= {
-            "VpcSubnetIds": {
-                "Type": "List<AWS::EC2::Subnet::Id>",
-                "Description": "Private subnets (with a NAT gateway or VPC endpoints) that reach ElastiCache",
-            },
-            "VpcSecurityGroupIds": {
-                "Type": "List<AWS::EC2::SecurityGroup::Id>",
-                "Description": "Security groups allowed into the ElastiCache cluster",
-            },
-            "RedisCluster": {
-                "Type": "String",
-                "Default": "false",
-                "AllowedValues": ["true", "false"],
-                "Description": "Whether ElastiCache runs in cluster mode",
-            },
-        }
+        parameters |= network.parameters()
     return parameters
 
 
@@ -293,6 +468,7 @@ def _secrets() -> Json:
         properties: Json = {
             "Name": {"Fn::Sub": f"sharemeter/${{Stage}}/{key.replace('_', '-')}"},
             "Description": f"sharemeter {setting}",
+            "KmsKeyId": {"Ref": PLATFORM_KEY},
             "Tags": [{"Key": "app", "Value": "sharemeter"}],
         }
         if key in generated:
@@ -345,6 +521,7 @@ def _delivery_events() -> Json:
             "Type": "AWS::SNS::Topic",
             "Properties": {
                 "DisplayName": "sharemeter delivery events",
+                "KmsMasterKeyId": {"Ref": PLATFORM_KEY},
                 "Tags": [{"Key": "app", "Value": "sharemeter"}],
             },
         },
@@ -433,11 +610,25 @@ CACHING_OPTIMIZED = "658327ea-f89d-4fab-a63d-7e88639e58f6"  # AWS managed cache 
 SECURITY_HEADERS = "67f7725c-6f97-4210-82d7-5512b31e9d03"  # AWS managed response headers policy (HSTS, nosniff, ...)
 
 
-def _private_bucket(extra_properties: Json, *, bucket_key: bool = False) -> Json:
-    """An S3 bucket no one can make public: owner-enforced, SSE-S3 encrypted, kept when the stack goes."""
+ACCESS_LOG_BUCKET = "AccessLogBucket"
+
+
+def _private_bucket(
+    extra_properties: Json,
+    *,
+    bucket_key: bool = False,
+    logs_prefix: str | None = None,
+    ownership: str = "BucketOwnerEnforced",
+) -> Json:
+    """An S3 bucket no one can make public: SSE-S3 encrypted, kept when the stack goes; its access logged to the
+    access-log bucket under ``logs_prefix``."""
     encryption: Json = {"ServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}
     if bucket_key:
         encryption["BucketKeyEnabled"] = True
+    logging: Json = {}
+    if logs_prefix is not None:
+        logging = {"LoggingConfiguration": {"DestinationBucketName": {"Ref": ACCESS_LOG_BUCKET},
+                                            "LogFilePrefix": logs_prefix}}
     return {
         "Type": "AWS::S3::Bucket",
         "DeletionPolicy": "Retain",
@@ -449,10 +640,58 @@ def _private_bucket(extra_properties: Json, *, bucket_key: bool = False) -> Json
                 "IgnorePublicAcls": True,
                 "RestrictPublicBuckets": True,
             },
-            "OwnershipControls": {"Rules": [{"ObjectOwnership": "BucketOwnerEnforced"}]},
+            "OwnershipControls": {"Rules": [{"ObjectOwnership": ownership}]},
             "BucketEncryption": {"ServerSideEncryptionConfiguration": [encryption]},
+            **logging,
             **extra_properties,
             "Tags": [{"Key": "app", "Value": "sharemeter"}],
+        },
+    }
+
+
+def _access_logs() -> Json:
+    """S3 server access logs of both buckets and CloudFront's standard logs; expire with LogRetentionDays.
+
+    CloudFront's standard logging writes through bucket ACLs, hence ``BucketOwnerPreferred`` (public access stays
+    blocked). S3 delivers access logs only to SSE-S3 buckets."""
+    bucket = _private_bucket(
+        {
+            "VersioningConfiguration": {"Status": "Enabled"},
+            "LifecycleConfiguration": {
+                "Rules": [
+                    {
+                        "Id": "ExpireAccessLogs",
+                        "Status": "Enabled",
+                        "ExpirationInDays": {"Ref": "LogRetentionDays"},
+                        "NoncurrentVersionExpiration": {"NoncurrentDays": 30},
+                    }
+                ]
+            },
+        },
+        ownership="BucketOwnerPreferred",
+    )
+    bucket["Metadata"] = scanner.skip(("CKV_AWS_18", scanner.LOG_BUCKET_LOGS_NOTHING))
+    return {
+        ACCESS_LOG_BUCKET: bucket,
+        "AccessLogBucketPolicy": {
+            "Type": "AWS::S3::BucketPolicy",
+            "Properties": {
+                "Bucket": {"Ref": ACCESS_LOG_BUCKET},
+                "PolicyDocument": {
+                    "Version": "2012-10-17",
+                    "Statement": [
+                        {
+                            "Sid": "S3DeliversServerAccessLogs",
+                            "Effect": "Allow",
+                            "Principal": {"Service": "logging.s3.amazonaws.com"},
+                            "Action": "s3:PutObject",
+                            "Resource": {"Fn::Sub": f"${{{ACCESS_LOG_BUCKET}.Arn}}/s3/*"},
+                            "Condition": {"StringEquals": {"aws:SourceAccount": {"Ref": "AWS::AccountId"}}},
+                        },
+                        _tls_only(ACCESS_LOG_BUCKET),
+                    ],
+                },
+            },
         },
     }
 
@@ -471,7 +710,7 @@ def _tls_only(bucket: str) -> Json:
 
 def _pwa_hosting() -> Json:
     return {
-        "PwaBucket": _private_bucket({"VersioningConfiguration": {"Status": "Enabled"}}),
+        "PwaBucket": _private_bucket({"VersioningConfiguration": {"Status": "Enabled"}}, logs_prefix="s3/pwa/"),
         "PwaOriginAccessControl": {
             "Type": "AWS::CloudFront::OriginAccessControl",
             "Properties": {
@@ -485,12 +724,29 @@ def _pwa_hosting() -> Json:
         },
         "PwaDistribution": {
             "Type": "AWS::CloudFront::Distribution",
+            "Metadata": scanner.skip(("CKV_AWS_174", scanner.DEFAULT_CLOUDFRONT_CERTIFICATE),
+                                     ("CKV_AWS_68", scanner.WAF_IS_A_PARAMETER)),
             "Properties": {
                 "DistributionConfig": {
                     "Enabled": True,
                     "Comment": {"Fn::Sub": "sharemeter ${Stage} PWA"},
                     "DefaultRootObject": "index.html",
                     "HttpVersion": "http2and3",
+                    "Aliases": {"Fn::If": ["HasPwaCertificate", [{"Ref": "PwaDomainName"}], {"Ref": "AWS::NoValue"}]},
+                    "ViewerCertificate": {
+                        "Fn::If": [
+                            "HasPwaCertificate",
+                            {"AcmCertificateArn": {"Ref": "PwaCertificateArn"}, "SslSupportMethod": "sni-only",
+                             "MinimumProtocolVersion": "TLSv1.2_2021"},
+                            {"CloudFrontDefaultCertificate": True},
+                        ]
+                    },
+                    "WebACLId": {"Fn::If": ["HasPwaWebAcl", {"Ref": "PwaWebAclArn"}, {"Ref": "AWS::NoValue"}]},
+                    "Logging": {
+                        "Bucket": {"Fn::GetAtt": [ACCESS_LOG_BUCKET, "DomainName"]},
+                        "Prefix": "cloudfront/pwa/",
+                        "IncludeCookies": False,
+                    },
                     "PriceClass": "PriceClass_100",
                     "Origins": [
                         {
@@ -548,8 +804,7 @@ def _pwa_hosting() -> Json:
 
 def _photo_storage() -> Json:
     """Reading photos: private, encrypted, TLS-only, expiring; browsers upload with presigned POSTs from the PWA."""
-    return {
-        "PhotoBucket": _private_bucket(
+    bucket = _private_bucket(
             {
                 "LifecycleConfiguration": {
                     "Rules": [
@@ -574,7 +829,11 @@ def _photo_storage() -> Json:
                 },
             },
             bucket_key=True,
-        ),
+            logs_prefix="s3/photos/",
+        )
+    bucket["Metadata"] = scanner.skip(("CKV_AWS_21", scanner.PHOTOS_ARE_ERASED))
+    return {
+        "PhotoBucket": bucket,
         "PhotoBucketPolicy": {
             "Type": "AWS::S3::BucketPolicy",
             "Properties": {
@@ -588,8 +847,15 @@ def _photo_storage() -> Json:
     }
 
 
-def _stack_outputs() -> Json:
-    return {
+def _stack_outputs(needs_vpc: bool) -> Json:
+    outputs: Json = {
+        "AlarmTopicArn": {"Value": {"Ref": operations.ALARM_TOPIC}},
+        "DashboardName": {"Value": {"Ref": "OperationsDashboard"}},
+    }
+    if needs_vpc:
+        outputs["RedisEndpoint"] = {"Condition": network.CREATE_CACHE,
+                                    "Value": {"Fn::GetAtt": [network.CACHE, "Endpoint.Address"]}}
+    return outputs | {
         "PhotoBucketName": {"Value": {"Ref": "PhotoBucket"}},
         "PwaBucketName": {"Value": {"Ref": "PwaBucket"}},
         "PwaDistributionId": {"Value": {"Ref": "PwaDistribution"}},

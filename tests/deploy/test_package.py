@@ -20,10 +20,12 @@ from typing import Any
 
 import pytest
 
+from chalicelib.observability import METRIC_NAMESPACE
 from chalicelib.route_groups import JOBS_ONLY, ROUTE_GROUPS
 from infra.discovery import AppShape
 from infra.layers import SITE_PACKAGES, distributions
 from infra.package import DEFAULT_LAYER_CACHE, PackageError, chalice_package, package, prune_tombstones
+from infra.scanner import ScanReport
 from infra.specs import FUNCTIONS_DIR, LAYERS_DIR, SECRETS, FunctionSpec, SpecError, load_spec, sdk_layers
 from infra.template import function_layers, group_function_id, job_function_id, layer_id
 
@@ -39,6 +41,7 @@ class Build:
     cfn: dict[str, Any]
     out: Path
     functions_dir: Path = FUNCTIONS_DIR
+    scan: ScanReport | None = None
 
     def functions(self, template: str = "sam") -> dict[str, dict[str, Any]]:
         kind = "AWS::Serverless::Function" if template == "sam" else "AWS::Lambda::Function"
@@ -54,8 +57,10 @@ def _load(out: Path, shape: AppShape, functions_dir: Path = FUNCTIONS_DIR) -> Bu
 @pytest.fixture(scope="module")
 def build(tmp_path_factory: pytest.TempPathFactory) -> Build:
     out = tmp_path_factory.mktemp("package") / "out"
-    packaged = package(stage="prod", out=out, region=REGION)
-    return _load(out, packaged.shape)
+    packaged = package(stage="prod", out=out, region=REGION)  # checkov included: once per test session
+    built = _load(out, packaged.shape)
+    built.scan = packaged.scan
+    return built
 
 
 JOB_SHIMS = '''
@@ -92,7 +97,7 @@ def build_with_jobs(tmp_path_factory: pytest.TempPathFactory) -> Build:
     out = project / "out"
     completed = subprocess.run(
         [sys.executable, "-m", "infra.package", "--out", str(out), "--region", REGION,
-         "--layer-cache", str(DEFAULT_LAYER_CACHE)],
+         "--layer-cache", str(DEFAULT_LAYER_CACHE), "--no-security-scan"],  # the scan runs once, on the real app
         cwd=project, capture_output=True, text=True, check=False,
     )
     assert completed.returncode == 0, completed.stdout + completed.stderr
@@ -111,11 +116,25 @@ def _statements(role: dict[str, Any]) -> list[dict[str, Any]]:
     return [s for p in role["Properties"].get("Policies", []) for s in p["PolicyDocument"]["Statement"]]
 
 
-def _expected_statements(spec: FunctionSpec) -> list[dict[str, Any]]:
+def _expected_statements(spec: FunctionSpec, *, dead_letters: str | None = None) -> list[dict[str, Any]]:
+    """The spec's statements, after reading (and decrypting) exactly its secrets; a job also writes its dead letters
+    (SAM's own statement sends to the queue, ours uses the queue's key)."""
     expected = list(spec.statements)
     if spec.secrets:
-        expected.insert(0, {"Sid": "ReadOwnSecrets", "Effect": "Allow", "Action": ["secretsmanager:GetSecretValue"],
-                            "Resource": [{"Ref": SECRETS[key][0]} for key in spec.secrets]})
+        expected[:0] = [
+            {"Sid": "ReadOwnSecrets", "Effect": "Allow", "Action": ["secretsmanager:GetSecretValue"],
+             "Resource": [{"Ref": SECRETS[key][0]} for key in spec.secrets]},
+            {"Sid": "DecryptOwnSecrets", "Effect": "Allow", "Action": ["kms:Decrypt"],
+             "Resource": {"Fn::GetAtt": ["PlatformKey", "Arn"]},
+             "Condition": {"StringEquals": {"kms:ViaService": {
+                 "Fn::Sub": "secretsmanager.${AWS::Region}.amazonaws.com"}}}},
+        ]
+    if dead_letters is not None:
+        expected.append({"Sid": "EncryptOwnDeadLetters", "Effect": "Allow", "Action": ["kms:GenerateDataKey",
+                         "kms:Decrypt"], "Resource": {"Fn::GetAtt": ["PlatformKey", "Arn"]}, "Condition": {
+                         "StringEquals": {"kms:ViaService": {"Fn::Sub": "sqs.${AWS::Region}.amazonaws.com"}}}})
+        expected.insert(0, {"Action": "sqs:SendMessage", "Effect": "Allow",  # SAM's policy comes first
+                            "Resource": {"Fn::GetAtt": [dead_letters, "Arn"]}})
     return expected
 
 
@@ -257,10 +276,15 @@ def test_every_function_has_its_own_role_with_exactly_its_policy(build: Build) -
     for function_id, spec in _specs(build).items():
         role = _role_of(build, function_id)
         roles[function_id] = build.cfn["Resources"][function_id]["Properties"]["Role"]["Fn::GetAtt"][0]
-        assert _statements(role) == _expected_statements(spec)
+        queue = f"{function_id}DeadLetterQueue" if function_id in _job_ids(build) else None
+        assert _statements(role) == _expected_statements(spec, dead_letters=queue)
         assert "arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole" in role["Properties"][
             "ManagedPolicyArns"]
     assert len(set(roles.values())) == len(roles), "functions share a role"
+
+
+def _job_ids(build: Build) -> set[str]:
+    return {job_function_id(job) for job in build.shape.jobs}
 
 
 def _specs(build: Build) -> dict[str, FunctionSpec]:
@@ -330,9 +354,12 @@ def test_each_job_is_its_own_function_with_its_own_role(build_with_jobs: Build) 
     assert reminders["Environment"]["Variables"]["ROUTE_GROUP"] == JOBS_ONLY  # registers no routes: lean cold start
     assert [e["Type"] for e in reminders["Events"].values()] == ["Schedule"]
     spec = load_spec("send_reading_reminders", required=True, directory=build_with_jobs.out.parent / "functions")
-    assert _statements(_role_of(build_with_jobs, jobs["send_reading_reminders"])) == _expected_statements(spec)
-    purge_role = _role_of(build_with_jobs, jobs["purge_expired"])  # no metadata: the basic execution role only
-    assert _statements(purge_role) == []
+    reminders_id = jobs["send_reading_reminders"]
+    assert _statements(_role_of(build_with_jobs, reminders_id)) == _expected_statements(
+        spec, dead_letters=f"{reminders_id}DeadLetterQueue")
+    purge_role = _role_of(build_with_jobs, jobs["purge_expired"])  # no metadata: basic role, and its dead letters
+    assert _statements(purge_role) == _expected_statements(
+        load_spec("purge_expired", required=False), dead_letters=f"{jobs['purge_expired']}DeadLetterQueue")
     roles = {build_with_jobs.cfn["Resources"][f]["Properties"]["Role"]["Fn::GetAtt"][0]
              for f in build_with_jobs.functions("cfn")}
     assert len(roles) == len(build_with_jobs.functions("cfn"))
@@ -369,3 +396,136 @@ def test_an_sdk_layer_goes_only_to_the_functions_that_declare_it(build_with_jobs
     cfn_layer = next(r for r in build_with_jobs.cfn["Resources"].values()
                      if r["Type"] == "AWS::Lambda::LayerVersion" and "stripe" in json.dumps(r["Properties"]))
     assert cfn_layer["Properties"]["CompatibleRuntimes"] == ["python3.11"]
+
+
+# --- security scanner, failure handling, observability ------------------------------------------------------------
+
+
+def test_checkov_finds_nothing_without_a_fix_or_a_written_reason(build: Build) -> None:
+    report = build.scan
+    assert report is not None and report.version == "3.3.30"
+    assert report.failed == (), "\n".join(f"{f.check_id} {f.resource}: {f.name}" for f in report.failed)
+    assert report.passed > 200 and report.resources > 100  # it really scanned the whole stack
+    assert report.unexplained == ()
+    assert {f.check_id for f in report.skipped} <= {  # each reason is in infra/scanner.py; a new skip is a decision
+        "CKV_AWS_116", "CKV_AWS_117", "CKV_AWS_173", "CKV_AWS_120", "CKV_AWS_174", "CKV_AWS_68", "CKV_AWS_18",
+        "CKV_AWS_21"}
+    skipped_dlq = {f.resource.split(".")[-1] for f in report.skipped if f.check_id == "CKV_AWS_116"}
+    assert skipped_dlq == {group_function_id(g) for g in ROUTE_GROUPS}  # jobs have a dead-letter queue instead
+
+
+def test_every_function_is_traced_and_has_a_reserved_concurrency_that_leaves_the_account_room(build: Build) -> None:
+    reserved = 0
+    for function_id, spec in _specs(build).items():
+        properties = build.cfn["Resources"][function_id]["Properties"]
+        assert properties["TracingConfig"] == {"Mode": "Active"}, function_id
+        assert spec.reserved_concurrency is not None and spec.reserved_concurrency >= 1, function_id
+        assert properties["ReservedConcurrentExecutions"] == spec.reserved_concurrency
+        reserved += spec.reserved_concurrency
+    assert reserved <= 900  # AWS keeps 100 of the default 1,000 unreserved
+    for function_id in _job_ids(build):
+        assert build.cfn["Resources"][function_id]["Properties"]["ReservedConcurrentExecutions"] == 1  # no overlap
+
+
+def test_a_failed_job_is_retried_then_dead_lettered_by_lambda_and_by_its_schedule(build: Build) -> None:
+    resources = build.cfn["Resources"]
+    rules = [r["Properties"] for r in resources.values() if r["Type"] == "AWS::Events::Rule"]
+    invoke_configs = {r["Properties"]["FunctionName"]["Ref"]: r["Properties"] for r in resources.values()
+                      if r["Type"] == "AWS::Lambda::EventInvokeConfig"}
+    assert build.shape.jobs
+    for function_id in _job_ids(build):
+        queue = f"{function_id}DeadLetterQueue"
+        assert resources[queue]["Type"] == "AWS::SQS::Queue"
+        assert resources[queue]["Properties"]["KmsMasterKeyId"] == {"Ref": "PlatformKey"}
+        assert resources[function_id]["Properties"]["DeadLetterConfig"] == {"TargetArn": {"Fn::GetAtt": [queue, "Arn"]}}
+        assert invoke_configs[function_id]["MaximumRetryAttempts"] == 2
+        assert invoke_configs[function_id]["MaximumEventAgeInSeconds"] == 3600  # the next hourly run supersedes it
+        [target] = [t for rule in rules for t in rule["Targets"] if t["Arn"] == {"Fn::GetAtt": [function_id, "Arn"]}]
+        assert target["DeadLetterConfig"] == {"Arn": {"Fn::GetAtt": [queue, "Arn"]}}
+        assert target["RetryPolicy"] == {"MaximumRetryAttempts": 4, "MaximumEventAgeInSeconds": 3600}
+        [policy] = [r["Properties"] for r in resources.values() if r["Type"] == "AWS::SQS::QueuePolicy"
+                    and r["Properties"]["Queues"] == [{"Ref": queue}]]
+        assert policy["PolicyDocument"]["Statement"][0]["Principal"] == {"Service": "events.amazonaws.com"}
+
+
+def _alarms(build: Build) -> dict[str, dict[str, Any]]:
+    resources = build.cfn["Resources"].items()
+    return {name: r["Properties"] for name, r in resources if r["Type"] == "AWS::CloudWatch::Alarm"}
+
+
+def test_alarms_watch_5xx_latency_throttles_job_failures_dead_letters_and_webhook_signatures(build: Build) -> None:
+    alarms = _alarms(build)
+    for alarm in alarms.values():
+        assert alarm["AlarmActions"] == alarm["OKActions"] == [{"Ref": "AlarmTopic"}]
+    rate = alarms["ApiServerErrorRateAlarm"]["Metrics"]
+    assert {m["MetricStat"]["Metric"]["MetricName"] for m in rate if "MetricStat" in m} == {"5XXError", "Count"}
+    assert alarms["ApiLatencyP99Alarm"]["ExtendedStatistic"] == "p99"
+    webhook = alarms["WebhookSignatureFailuresAlarm"]
+    assert (webhook["Namespace"], webhook["MetricName"]) == (METRIC_NAMESPACE, "WebhookSignatureFailures")
+    assert webhook["Dimensions"] == [{"Name": "service", "Value": "sharemeter"}]  # what powertools Metrics emits
+    functions = set(_specs(build))
+    throttled = {a["Dimensions"][0]["Value"]["Ref"] for a in alarms.values() if a.get("MetricName") == "Throttles"}
+    assert throttled == functions
+    failing = {a["Dimensions"][0]["Value"]["Ref"] for a in alarms.values() if a.get("MetricName") == "Errors"}
+    assert failing == _job_ids(build)
+    depth = {a["Dimensions"][0]["Value"]["Fn::GetAtt"][0] for a in alarms.values()
+             if a.get("MetricName") == "ApproximateNumberOfMessagesVisible"}
+    assert depth == {f"{f}DeadLetterQueue" for f in _job_ids(build)}
+    topic = build.cfn["Resources"]["AlarmTopic"]["Properties"]
+    assert topic["KmsMasterKeyId"] == {"Ref": "PlatformKey"}
+
+
+def test_the_runbook_explains_every_alarm(build: Build) -> None:
+    runbook = (ROOT / "docs" / "operations.md").read_text()
+    headings = {line.lstrip("# ").strip("` ") for line in runbook.splitlines() if line.startswith("### ")}
+    functions = sorted(_specs(build), key=len, reverse=True)
+    for name in _alarms(build):
+        family = next((name.replace(f, "<Function>", 1) for f in functions if name.startswith(f)), name)
+        assert family in headings, f"docs/operations.md has no '### {family}' for alarm {name}"
+
+
+def test_the_dashboard_shows_every_function_and_the_business_metrics(build: Build) -> None:
+    body = build.cfn["Resources"]["OperationsDashboard"]["Properties"]["DashboardBody"]["Fn::Sub"]
+    widgets = json.loads(body)["widgets"]
+    text = json.dumps(widgets)
+    assert all(f"${{{function_id}}}" in text for function_id in _specs(build))
+    assert '"sharemeter", "BillsIssued"' in text and '"sharemeter", "WebhookSignatureFailures"' in text
+
+
+def test_api_gateway_is_traced_and_writes_json_access_logs(build: Build) -> None:
+    [stage] = [r["Properties"] for r in build.cfn["Resources"].values() if r["Type"] == "AWS::ApiGateway::Stage"]
+    assert stage["TracingEnabled"] is True
+    assert stage["AccessLogSetting"]["DestinationArn"] == {"Fn::GetAtt": ["ApiAccessLogGroup", "Arn"]}
+    assert json.loads(stage["AccessLogSetting"]["Format"])["integrationRequestId"] == "$context.integration.requestId"
+
+
+def test_logs_secrets_and_topics_are_under_the_customer_managed_platform_key(build: Build) -> None:
+    resources = build.cfn["Resources"]
+    for resource in resources.values():
+        if resource["Type"] == "AWS::Logs::LogGroup":
+            assert resource["Properties"]["KmsKeyId"] == {"Fn::GetAtt": ["PlatformKey", "Arn"]}
+        if resource["Type"] == "AWS::SecretsManager::Secret":
+            assert resource["Properties"]["KmsKeyId"] == {"Ref": "PlatformKey"}
+        if resource["Type"] == "AWS::SNS::Topic":
+            assert resource["Properties"]["KmsMasterKeyId"] == {"Ref": "PlatformKey"}
+    assert resources["PlatformKey"]["Properties"]["EnableKeyRotation"] is True
+
+
+def test_the_cache_and_security_groups_are_created_unless_the_operator_brings_them(build: Build) -> None:
+    resources = build.cfn["Resources"]
+    cache = resources["RedisCache"]
+    assert cache["Type"] == "AWS::ElastiCache::ServerlessCache" and cache["Condition"] == "CreateCache"
+    assert resources["FunctionSecurityGroup"]["Condition"] == "CreateFunctionSecurityGroup"
+    [ingress] = resources["CacheSecurityGroup"]["Properties"]["SecurityGroupIngress"]
+    assert ingress["SourceSecurityGroupId"] == {"Fn::GetAtt": ["FunctionSecurityGroup", "GroupId"]}
+    assert build.cfn["Parameters"]["VpcSecurityGroupIds"]["Default"] == ""
+    for function_id, spec in _specs(build).items():
+        variables = resources[function_id]["Properties"]["Environment"]["Variables"]
+        if not spec.needs_vpc:
+            assert "REDIS_URL" not in variables
+            continue
+        made, _ = variables["REDIS_URL"]["Fn::If"][1:]
+        assert variables["REDIS_URL"]["Fn::If"][0] == "CreateCache"
+        assert made["Fn::Sub"].startswith("rediss://")  # TLS only: Settings refuses anything else outside local
+        groups = resources[function_id]["Properties"]["VpcConfig"]["SecurityGroupIds"]["Fn::If"]
+        assert groups[:2] == ["NoSecurityGroupsGiven", [{"Ref": "FunctionSecurityGroup"}]]
