@@ -200,35 +200,43 @@ def _function_metric(function_id: str, name: str, period: int) -> Json:
     }
 
 
-def alarm_topic() -> Json:
+def encrypted_topic(topic: str, display_name: str, *, publisher: str, sid: str) -> Json:
+    """An SNS topic under the platform key that only ``publisher`` (an AWS service of this account) publishes to."""
     return {
-        ALARM_TOPIC: {
+        topic: {
             "Type": "AWS::SNS::Topic",
             "Properties": {
-                "DisplayName": "sharemeter alarms",
+                "DisplayName": display_name,
                 "KmsMasterKeyId": {"Ref": PLATFORM_KEY},
                 "Tags": [{"Key": "app", "Value": "sharemeter"}],
             },
         },
-        "AlarmTopicPolicy": {
+        f"{topic}Policy": {
             "Type": "AWS::SNS::TopicPolicy",
             "Properties": {
-                "Topics": [{"Ref": ALARM_TOPIC}],
+                "Topics": [{"Ref": topic}],
                 "PolicyDocument": {
                     "Version": "2012-10-17",
                     "Statement": [
                         {
-                            "Sid": "CloudWatchPublishesAlarms",
+                            "Sid": sid,
                             "Effect": "Allow",
-                            "Principal": {"Service": "cloudwatch.amazonaws.com"},
+                            "Principal": {"Service": publisher},
                             "Action": "sns:Publish",
-                            "Resource": {"Ref": ALARM_TOPIC},
+                            "Resource": {"Ref": topic},
                             "Condition": {"StringEquals": {"AWS:SourceAccount": {"Ref": "AWS::AccountId"}}},
                         }
                     ],
                 },
             },
         },
+    }
+
+
+def alarm_topic() -> Json:
+    return {
+        **encrypted_topic(ALARM_TOPIC, "sharemeter alarms", publisher="cloudwatch.amazonaws.com",
+                          sid="CloudWatchPublishesAlarms"),
         "AlarmEmailSubscription": {
             "Type": "AWS::SNS::Subscription",
             "Condition": "HasAlarmEmail",

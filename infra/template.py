@@ -517,33 +517,8 @@ def _field_encryption_key() -> Json:
 
 def _delivery_events() -> Json:
     return {
-        "DeliveryEventsTopic": {
-            "Type": "AWS::SNS::Topic",
-            "Properties": {
-                "DisplayName": "sharemeter delivery events",
-                "KmsMasterKeyId": {"Ref": PLATFORM_KEY},
-                "Tags": [{"Key": "app", "Value": "sharemeter"}],
-            },
-        },
-        "DeliveryEventsTopicPolicy": {
-            "Type": "AWS::SNS::TopicPolicy",
-            "Properties": {
-                "Topics": [{"Ref": "DeliveryEventsTopic"}],
-                "PolicyDocument": {
-                    "Version": "2012-10-17",
-                    "Statement": [
-                        {
-                            "Sid": "SesPublishesDeliveryEvents",
-                            "Effect": "Allow",
-                            "Principal": {"Service": "ses.amazonaws.com"},
-                            "Action": "sns:Publish",
-                            "Resource": {"Ref": "DeliveryEventsTopic"},
-                            "Condition": {"StringEquals": {"AWS:SourceAccount": {"Ref": "AWS::AccountId"}}},
-                        }
-                    ],
-                },
-            },
-        },
+        **operations.encrypted_topic("DeliveryEventsTopic", "sharemeter delivery events",
+                                     publisher="ses.amazonaws.com", sid="SesPublishesDeliveryEvents"),
         "SesConfigurationSet": {
             "Type": "AWS::SES::ConfigurationSet",
             "Properties": {"Name": {"Fn::Sub": "sharemeter-${Stage}"}},
