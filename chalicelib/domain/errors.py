@@ -90,7 +90,14 @@ class RateLimited(DomainError):
 
 
 class ServiceUnavailable(DomainError):
-    """A backend (store, cache, gateway) cannot be reached; the request may be retried."""
+    """A backend (store, cache, gateway) cannot be reached or is too busy; the request may be retried.
+
+    ``retry_after_seconds`` becomes the answer's ``Retry-After`` header.
+    """
 
     code = "service-unavailable"
     title = "A backend is unavailable"
+
+    def __init__(self, detail: str, *, retry_after_seconds: int = 5) -> None:
+        super().__init__(detail)
+        self.retry_after_seconds = max(1, retry_after_seconds)

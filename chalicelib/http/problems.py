@@ -61,7 +61,7 @@ def problem_response(error: DomainError, correlation_id: str) -> Response:
     if error.problems:
         body["errors"] = [{"field": p.field, "detail": p.detail} for p in error.problems]
     headers = security_headers(correlation_id) | {"Content-Type": PROBLEM_CONTENT_TYPE}
-    if isinstance(error, RateLimited):
+    if isinstance(error, RateLimited | ServiceUnavailable):
         headers["Retry-After"] = str(error.retry_after_seconds)
     if isinstance(error, AuthenticationFailed):
         headers["WWW-Authenticate"] = 'Bearer realm="sharemeter"'
