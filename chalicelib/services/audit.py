@@ -33,7 +33,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from chalicelib.adapters.store.port import CollectionSpec, DuplicateKey, Index
-from chalicelib.domain.errors import ServiceUnavailable, ValidationFailed, VersionConflict
+from chalicelib.domain.errors import ServiceUnavailable, VersionConflict
 from chalicelib.domain.timestamps import utc_iso
 from chalicelib.observability import record_event
 
@@ -293,12 +293,9 @@ def _clear(collection: Collection, document: Document) -> Document:
 
 def page(container: Container, group_id: str, *, cursor: str | None, limit: int) -> tuple[list[Document], str | None]:
     """The group's entries, newest first, one keyset page at a time."""
-    try:
-        found = _log_collection(container).find_page(
-            {"chain": group_chain(group_id)}, order_by="seq", descending=True, limit=limit, cursor=cursor
-        )
-    except ValueError:
-        raise ValidationFailed("not a cursor this API returned", field="cursor") from None
+    found = _log_collection(container).find_page(
+        {"chain": group_chain(group_id)}, order_by="seq", descending=True, limit=limit, cursor=cursor
+    )
     return found.items, found.next_cursor
 
 

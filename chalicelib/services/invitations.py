@@ -16,7 +16,7 @@ import uuid
 from typing import TYPE_CHECKING, Any
 
 from chalicelib.adapters.store.port import CollectionSpec, DuplicateKey, Index
-from chalicelib.domain.errors import Conflict, Forbidden, NotFound, ValidationFailed, VersionConflict
+from chalicelib.domain.errors import Conflict, Forbidden, NotFound, VersionConflict
 from chalicelib.domain.policy import Role
 from chalicelib.domain.timestamps import utc_iso
 from chalicelib.observability import record_event
@@ -106,12 +106,9 @@ def invite(container: Container, actor: Membership, *, request: InvitationCreate
 
 
 def list_invitations(container: Container, group_id: str, *, cursor: str | None, limit: int) -> dict[str, Any]:
-    try:
-        page = invitation_collection(container).find_page(
-            {"group_id": group_id, "status": PENDING}, order_by="_id", limit=limit, cursor=cursor
-        )
-    except ValueError:
-        raise ValidationFailed("not a cursor this API returned", field="cursor") from None
+    page = invitation_collection(container).find_page(
+        {"group_id": group_id, "status": PENDING}, order_by="_id", limit=limit, cursor=cursor
+    )
     return {"items": [invitation_view(i) for i in page.items], "next_cursor": page.next_cursor}
 
 

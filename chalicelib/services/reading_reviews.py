@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Literal
 
-from chalicelib.domain.errors import Conflict, NotFound, ValidationFailed
+from chalicelib.domain.errors import Conflict, NotFound
 from chalicelib.domain.timestamps import utc_iso
 from chalicelib.observability import record_event
 from chalicelib.services import audit, meters, readings
@@ -33,12 +33,9 @@ class NotUnderReview(Conflict):
 
 def queue(container: Container, *, group_id: str, cursor: str | None, limit: int) -> dict[str, Any]:
     """One page of the group's readings awaiting review, oldest first, across all its meters."""
-    try:
-        page = readings.reading_collection(container).find_page(
-            {"group_id": group_id, "review_status": PENDING}, order_by="taken_at", limit=limit, cursor=cursor
-        )
-    except ValueError:
-        raise ValidationFailed("the cursor is not valid for this listing", field="cursor") from None
+    page = readings.reading_collection(container).find_page(
+        {"group_id": group_id, "review_status": PENDING}, order_by="taken_at", limit=limit, cursor=cursor
+    )
     return {"items": [readings.view(d) for d in page.items], "next_cursor": page.next_cursor}
 
 

@@ -215,11 +215,9 @@ def history(
     """One page of a meter's readings, newest first, ``since <= taken_at < until``."""
     meters.load(container, group_id=group_id, meter_id=meter_id)
     bounds = Range(meters.iso(since) if since else None, meters.iso(until) if until else None)
-    try:
-        page = reading_collection(container).find_page({"meter_id": meter_id}, order_by="taken_at", descending=True,
-                                             bounds=bounds, limit=limit, cursor=cursor)
-    except ValueError:
-        raise ValidationFailed("the cursor is not valid for this listing", field="cursor") from None
+    page = reading_collection(container).find_page(
+        {"meter_id": meter_id}, order_by="taken_at", descending=True, bounds=bounds, limit=limit, cursor=cursor
+    )
     return {"items": [view(d) for d in page.items], "next_cursor": page.next_cursor}
 
 

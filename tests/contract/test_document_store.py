@@ -20,11 +20,12 @@ from chalicelib.adapters.store.port import (
     DocumentStore,
     DuplicateKey,
     Index,
+    InvalidCursor,
     Range,
     StoreUnavailable,
 )
 from chalicelib.adapters.store.sqlite import SqliteStore
-from chalicelib.domain.errors import NotFound, VersionConflict
+from chalicelib.domain.errors import NotFound, ValidationFailed, VersionConflict
 
 
 def make_spec(name: str) -> CollectionSpec:
@@ -328,7 +329,7 @@ def test_pagination_is_stable_under_concurrent_inserts(coll: Collection) -> None
     assert "e-tie" in seen and "z-late" in seen
 
 
-def test_tampered_cursor_is_refused(coll: Collection) -> None:
+def test_tampered_cursor_is_refused_as_an_invalid_cursor_field(coll: Collection) -> None:
     coll.insert_many([{"_id": f"d{i}", "rank": i} for i in range(5)])
     cursor = coll.find_page({}, order_by="rank", limit=2).next_cursor
     assert cursor is not None
@@ -342,12 +343,15 @@ def test_tampered_cursor_is_refused(coll: Collection) -> None:
         "",
     ]
     for value in bad:
-        with pytest.raises(ValueError):
+        with pytest.raises(InvalidCursor):
             coll.find_page({}, order_by="rank", limit=2, cursor=value)
-    with pytest.raises(ValueError):  # a cursor from another ordering
+    with pytest.raises(InvalidCursor):  # a cursor from another ordering
         coll.find_page({}, order_by="rank", descending=True, limit=2, cursor=cursor)
-    with pytest.raises(ValueError):
+    with pytest.raises(InvalidCursor):
         coll.find_page({}, order_by="_id", limit=2, cursor=cursor)
+    with pytest.raises(InvalidCursor) as raised:
+        coll.find_page({}, order_by="rank", limit=2, cursor="not a cursor!")
+    assert isinstance(raised.value, ValidationFailed) and raised.value.field == "cursor"
 
 
 def test_limit_must_be_within_bounds(coll: Collection) -> None:

@@ -19,7 +19,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from chalicelib.domain.errors import Conflict, ServiceUnavailable
+from chalicelib.domain.errors import Conflict, ServiceUnavailable, ValidationFailed
 
 Document = dict[str, Any]
 Scalar = str | int | bool | None
@@ -94,6 +94,17 @@ class DuplicateKey(Conflict):
         self.index_name = index_name
 
 
+class InvalidCursor(ValidationFailed):
+    """A page cursor this store did not hand out for this listing: malformed, altered, or from another ordering.
+
+    Both adapters raise it (``query.decode_cursor``), so a use case passes a client's cursor straight through and the
+    client gets a 400 naming the field ``cursor``.
+    """
+
+    def __init__(self) -> None:
+        super().__init__("not a cursor this listing returned; start again without one", field="cursor")
+
+
 class StoreUnavailable(ServiceUnavailable):
     """The backend could not be reached or failed; raised ``from`` the driver's exception."""
 
@@ -132,8 +143,8 @@ class Collection(Protocol):
         """One keyset page ordered by (``order_by``, ``_id``); ``cursor`` is the previous page's ``next_cursor``.
 
         Stable under concurrent inserts: a document is never returned twice, and none that existed before the first page
-        and still exists is skipped. Raises ``ValueError`` for a field that is not declared indexed or a malformed
-        cursor.
+        and still exists is skipped. Raises ``InvalidCursor`` for a cursor it did not hand out for this ordering, and
+        ``ValueError`` for a field that is not declared indexed (a programming error).
         """
         ...
 

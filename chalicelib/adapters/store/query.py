@@ -14,7 +14,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from chalicelib.adapters.store.port import CollectionSpec, Document, Index, Range, Scalar
+from chalicelib.adapters.store.port import CollectionSpec, Document, Index, InvalidCursor, Range, Scalar
 
 MAX_PAGE_SIZE = 1000
 MAX_CURSOR_LENGTH = 4096
@@ -151,21 +151,21 @@ def encode_cursor(order_by: str, descending: bool, value: Any, last_id: str) -> 
 
 
 def decode_cursor(cursor: str, order_by: str, descending: bool) -> tuple[Any, str]:
-    """(last value of ``order_by``, last ``_id``); ``ValueError`` for anything that is not one of our cursors."""
+    """(last value of ``order_by``, last ``_id``); ``InvalidCursor`` for anything that is not one of our cursors."""
     if not isinstance(cursor, str) or not cursor or len(cursor) > MAX_CURSOR_LENGTH:
-        raise ValueError("malformed cursor")
+        raise InvalidCursor
     try:
         raw = base64.b64decode(cursor + "=" * (-len(cursor) % 4), altchars=b"-_", validate=True)
         data = json.loads(raw.decode())
-    except (binascii.Error, ValueError, UnicodeDecodeError) as exc:
-        raise ValueError("malformed cursor") from exc
+    except (binascii.Error, ValueError, UnicodeDecodeError):
+        raise InvalidCursor from None
     if not isinstance(data, dict) or set(data) != {"o", "d", "v", "i"}:
-        raise ValueError("malformed cursor")
+        raise InvalidCursor
     value, last_id = data["v"], data["i"]
     if data["o"] != order_by or data["d"] is not descending:
-        raise ValueError("cursor belongs to a different ordering")
+        raise InvalidCursor  # a cursor of another ordering
     if type(last_id) is not str or not (value is None or type(value) in (str, int, float, bool)):
-        raise ValueError("malformed cursor")
+        raise InvalidCursor
     return value, last_id
 
 
