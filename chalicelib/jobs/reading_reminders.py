@@ -18,7 +18,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from chalicelib.adapters.notify.aws import DeliveryFailed
+from chalicelib.adapters.notify.port import DeliveryFailed
 from chalicelib.adapters.store.port import Range
 from chalicelib.domain.errors import VersionConflict
 from chalicelib.domain.reminders import (

@@ -9,8 +9,8 @@ from dataclasses import replace
 import boto3
 import pytest
 
-from chalicelib.adapters.notify.aws import AwsNotifier, DeliveryFailed
-from chalicelib.adapters.notify.port import Message
+from chalicelib.adapters.notify.aws import AwsNotifier
+from chalicelib.adapters.notify.port import DeliveryFailed, Message
 from chalicelib.settings import Settings
 
 REGION = "eu-central-1"

@@ -11,9 +11,8 @@ from typing import Any
 
 import pytest
 
-from chalicelib.adapters.notify.aws import DeliveryFailed
 from chalicelib.adapters.notify.outbox import OutboxNotifier
-from chalicelib.adapters.notify.port import Message, Notifier
+from chalicelib.adapters.notify.port import DeliveryFailed, Message, Notifier
 from chalicelib.jobs import reading_reminders
 from tests.integration.conftest import Api
 from tests.integration.group_helpers import Person, add_member, create_group, person

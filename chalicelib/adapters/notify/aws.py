@@ -5,16 +5,10 @@ from __future__ import annotations
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
-from chalicelib.adapters.notify.port import Message
-from chalicelib.domain.errors import ServiceUnavailable
+from chalicelib.adapters.notify.port import DeliveryFailed, Message
 
 if TYPE_CHECKING:
     from chalicelib.settings import Settings
-
-
-class DeliveryFailed(ServiceUnavailable):
-    code = "delivery-failed"
-    title = "The message could not be handed to the provider"
 
 
 class AwsNotifier:

@@ -1,11 +1,24 @@
-"""The notification port: services hand a finished message to a ``Notifier``; adapters deliver it."""
+"""The notification port: services hand a finished message to a ``Notifier``; adapters deliver it.
+
+The port owns its error: an adapter that cannot hand a message to its provider raises ``DeliveryFailed`` (raised
+``from`` the provider's exception), whatever the provider, so services catch the port's class, never an adapter's.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Literal, Protocol
 
+from chalicelib.domain.errors import ServiceUnavailable
+
 Channel = Literal["email", "sms"]  # what the adapters deliver today; a channel joins with its provider
+
+
+class DeliveryFailed(ServiceUnavailable):
+    """The provider refused the message or could not be reached."""
+
+    code = "delivery-failed"
+    title = "The message could not be handed to the provider"
 
 
 @dataclass(frozen=True)
@@ -19,9 +32,9 @@ class Message:
 
 class Notifier(Protocol):
     def send(self, message: Message) -> str:
-        """Deliver (or durably queue) the message; returns the provider's message id."""
+        """Deliver (or durably queue) the message; returns the provider's message id. Raises ``DeliveryFailed``."""
         ...
 
     def ping(self) -> None:
-        """Raise unless the provider answers (``GET /health``)."""
+        """Raise a ``ServiceUnavailable`` (``DeliveryFailed``, ``StoreUnavailable``) unless the provider answers."""
         ...
