@@ -13,6 +13,7 @@ from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
 from chalicelib.http import ENDPOINTS, Endpoint
+from chalicelib.http.routing import JSON
 from chalicelib.schemas.common import Problem
 
 _PATH_PARAM = re.compile(r"{([^}]+)}")
@@ -102,6 +103,8 @@ def _operation(endpoint: Endpoint, schemas: _Schemas) -> dict[str, Any]:
     success: dict[str, Any] = {"description": "Success"}
     if endpoint.response is not None and endpoint.status != 204:
         success["content"] = {"application/json": {"schema": schemas.ref(endpoint.response)}}
+    elif endpoint.media_type != JSON and endpoint.status != 204:
+        success["content"] = {endpoint.media_type: {}}  # a file: no JSON schema to give
     operation["responses"][str(endpoint.status)] = success
     problem = {"application/problem+json": {"schema": schemas.ref(Problem)}}
     statuses = set(endpoint.errors) | ({401} if endpoint.auth else set())

@@ -79,6 +79,8 @@ class Settings:
     max_body_bytes: int = 64 * 1024
     public_base_url: str = "http://127.0.0.1:8000"
     trust_forwarded_for: bool = False
+    # validate every JSON answer against its declared response model (the tests turn it on; see http/conformance.py)
+    check_responses: bool = False
     log_level: str = "INFO"
 
     @property
@@ -135,6 +137,7 @@ class Settings:
             max_body_bytes=int(env.get("MAX_BODY_BYTES", cls.max_body_bytes)),
             public_base_url=env.get("PUBLIC_BASE_URL", cls.public_base_url),
             trust_forwarded_for=_flag(env.get("TRUST_FORWARDED_FOR")),
+            check_responses=_flag(env.get("SHAREMETER_CHECK_RESPONSES")),
             log_level=env.get("LOG_LEVEL", "INFO"),
         )
 

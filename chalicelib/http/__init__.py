@@ -10,6 +10,7 @@ records the endpoint's models for OpenAPI (``chalicelib.openapi``). One job per 
 - ``problems``: the one table from ``DomainError`` classes to HTTP status, and RFC 9457 ``application/problem+json``.
 - ``responses``: ``Reply``, the headers every answer carries, and rendering a view's result.
 - ``etags``: ``ETag`` out, ``If-Match`` in (optimistic concurrency on the wire).
+- ``conformance``: declared responses are checked: an answer against its ``response=`` model (``check_responses``).
 """
 
 from chalicelib.http.etags import expected_version, tagged

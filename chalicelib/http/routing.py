@@ -19,6 +19,7 @@ from chalice.app import Response
 from pydantic import BaseModel
 
 from chalicelib.domain.errors import AuthenticationFailed, DomainError
+from chalicelib.http.conformance import mismatches
 from chalicelib.http.parsing import parse_body, parse_query
 from chalicelib.http.problems import internal_error, problem_response
 from chalicelib.http.responses import success_response
@@ -30,6 +31,7 @@ if TYPE_CHECKING:
     from chalicelib.bootstrap import Container
     from chalicelib.services.sessions import Principal
 
+JSON = "application/json"
 ANY_CONTENT_TYPE = ["*/*"]  # Chalice's own 415 is not problem+json, so the wrapper checks content types itself
 _CORRELATION_ID = re.compile(r"^[A-Za-z0-9._:-]{8,128}$")
 
@@ -49,6 +51,7 @@ class Endpoint:
     auth: bool
     errors: tuple[int, ...]
     max_body_bytes: int | None
+    media_type: str = JSON
 
 
 ENDPOINTS: dict[tuple[str, str], Endpoint] = {}
@@ -109,12 +112,17 @@ def route(
     auth: bool = True,
     errors: tuple[int, ...] = (),
     max_body_bytes: int | None = None,
+    media_type: str = JSON,
 ) -> Callable[[View], View]:
     """Register ``view(ctx, [body=], [query=], **path_params)`` as ``method path`` on ``bp``.
 
     ``max_body_bytes`` raises the body limit for this route only (default: ``Settings.max_body_bytes``).
+    ``media_type``: what a successful answer carries; anything but JSON (a file) needs no ``response`` model.
     """
-    endpoint = Endpoint(path, method, summary, tags, body, query, response, status, auth, errors, max_body_bytes)
+    if response is None and status in (200, 201) and media_type == JSON:
+        raise TypeError(f"{method} {path} answers JSON with {status}: declare its response model")
+    endpoint = Endpoint(path, method, summary, tags, body, query, response, status, auth, errors, max_body_bytes,
+                        media_type)
 
     def decorate(view: View) -> View:
         ENDPOINTS[(path, method)] = endpoint
@@ -153,7 +161,14 @@ def _handle(bp: Blueprint | Chalice, endpoint: Endpoint, view: View, path_params
     except Exception:
         logger().exception("unhandled error", extra={"path": endpoint.path, "method": endpoint.method})
         return internal_error(correlation_id)
-    return success_response(result, endpoint.status, correlation_id)
+    response = success_response(result, endpoint.status, correlation_id)
+    if container.settings.check_responses and endpoint.response is not None and isinstance(response.body, str):
+        problems = mismatches(endpoint.response, response.body) if response.body else []
+        if problems:
+            logger().error("response does not match its declared model",
+                           extra={"path": endpoint.path, "method": endpoint.method, "problems": problems[:20]})
+            return internal_error(correlation_id)
+    return response
 
 
 def _correlation_id(request: Request, bp: Blueprint | Chalice) -> str:

@@ -22,6 +22,7 @@ from chalicelib.schemas.bills import (
     BillUpdate,
     PaymentCreate,
     PaymentOut,
+    PaymentPage,
     SettlementOut,
     SettlementPolicy,
     TariffIn,
@@ -131,8 +132,8 @@ def record_payment(ctx: RequestContext, body: PaymentCreate, group_id: str) -> R
     return Reply(view, 201 if created else 200, {} if created else {"Idempotent-Replayed": "true"})
 
 
-@route(bp, GROUP + "/payments", "GET", query=PageQuery, tags=LEDGER_TAGS, summary="The group's payments, newest first",
-       errors=(400, 401, 404))
+@route(bp, GROUP + "/payments", "GET", query=PageQuery, response=PaymentPage, tags=LEDGER_TAGS,
+       summary="The group's payments, newest first", errors=(400, 401, 404))
 def list_payments(ctx: RequestContext, query: PageQuery, group_id: str) -> dict[str, Any]:
     membership = _authorize(ctx, group_id, "bill.read")
     return payments.list_payments(ctx.container, membership, cursor=query.cursor, limit=query.limit)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from chalice.app import Blueprint
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, RootModel
 
 from chalicelib.adapters.notify.outbox import OutboxNotifier
 from chalicelib.adapters.photos.local import LocalPhotoStore
@@ -20,7 +20,21 @@ class OutboxQuery(BaseModel):
     recipient: str | None = Field(default=None, max_length=254)
 
 
-@route(bp, "/dev/outbox", "GET", query=OutboxQuery, auth=False, tags=("dev",),
+class OutboxMessage(BaseModel):
+    id: str = Field(alias="_id")
+    channel: str
+    recipient: str
+    subject: str
+    body: str
+    template: str
+    created_at: str
+
+
+class OutboxMessages(RootModel[list[OutboxMessage]]):
+    pass
+
+
+@route(bp, "/dev/outbox", "GET", query=OutboxQuery, response=OutboxMessages, auth=False, tags=("dev",),
        summary="Messages the local outbox would have sent (newest first); local stage only", errors=(404,))
 def outbox(ctx: RequestContext, query: OutboxQuery) -> list[dict[str, Any]]:
     notifier = ctx.container.notifier
@@ -62,7 +76,7 @@ def upload_photo(ctx: RequestContext, query: PhotoLinkQuery) -> None:
     _local_photos(ctx).store(_link(query), content_type=content_type, body=body)
 
 
-@route(bp, "/dev/photos", "GET", query=PhotoLinkQuery, auth=False, tags=("dev",),
+@route(bp, "/dev/photos", "GET", query=PhotoLinkQuery, auth=False, tags=("dev",), media_type="image/*",
        summary="Download a reading photo with a signed link; local stage only", errors=(403, 404))
 def download_photo(ctx: RequestContext, query: PhotoLinkQuery) -> Reply:
     data, content_type = _local_photos(ctx).read(_link(query))

@@ -27,7 +27,15 @@ def health(ctx: RequestContext) -> Reply:
     return Reply({"status": "ok" if healthy else "degraded", "backends": backends}, status=200 if healthy else 503)
 
 
-@route(bp, "/openapi.json", "GET", auth=False, tags=TAGS, summary="This API's OpenAPI 3.1 description")
+class OpenApiDocument(BaseModel):
+    openapi: str
+    info: dict[str, Any]
+    paths: dict[str, Any]
+    components: dict[str, Any]
+
+
+@route(bp, "/openapi.json", "GET", response=OpenApiDocument, auth=False, tags=TAGS,
+       summary="This API's OpenAPI 3.1 description")
 def openapi(ctx: RequestContext) -> dict[str, Any]:
     from chalicelib.openapi import build_spec
 

@@ -128,7 +128,10 @@ class BillOut(BaseModel):
     payee: str
     inputs: dict[str, Any]
     estimated: bool
+    estimated_participants: list[str] = Field(description="whose consumption is an estimate")
     source: str
+    problem: str | None = Field(description="why a drafted bill cannot be reviewed yet (incomplete inputs)")
+    needs_amounts: bool = Field(description="a draft copied from the last bill waits for this period's amounts")
     total: str | None
     allocated: str | None
     lines: list[dict[str, Any]] | None
@@ -155,6 +158,11 @@ class PaymentOut(BaseModel):
     note: str | None
     recorded_by: str
     recorded_at: str
+
+
+class PaymentPage(BaseModel):
+    items: list[PaymentOut]
+    next_cursor: str | None
 
 
 class BalanceOut(BaseModel):
@@ -185,4 +193,5 @@ class TariffOut(BaseModel):
     standing_charge: str | None
     tax_rate: str | None
     settlement: dict[str, Any]
+    next_draft_at: str | None = Field(description="when the bill-drafts job next drafts this group's bill")
     version: int

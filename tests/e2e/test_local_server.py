@@ -39,7 +39,7 @@ class Server:
         self.port = _free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         env = {k: v for k, v in os.environ.items() if k not in {"REDIS_URL", "MONGODB_URI", "SES_SENDER"}}
-        env |= {"SHAREMETER_DATA_DIR": str(data_dir)}
+        env |= {"SHAREMETER_DATA_DIR": str(data_dir), "SHAREMETER_CHECK_RESPONSES": "1"}
         chalice = Path(sys.executable).parent / "chalice"
         command = [str(chalice), "local", "--host", "127.0.0.1", "--port", str(self.port), "--stage", "local",
                    "--no-autoreload"]

@@ -114,6 +114,7 @@ def make_container(tmp_path: Path, redis_client: redis.Redis, key_prefix: str, c
         key_prefix=key_prefix,
         argon2_memory_kib=1024,
         argon2_time_cost=1,
+        check_responses=True,  # every answer of every test is checked against its declared response model
     )
     store = SqliteStore(tmp_path / "test.sqlite3")
     return bootstrap(settings, clock=clock, store=store, redis=redis_client)
