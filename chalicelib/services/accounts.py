@@ -16,6 +16,7 @@ from chalicelib.domain.timestamps import utc_iso
 from chalicelib.domain.timezones import check_time_zone
 from chalicelib.observability import record_event
 from chalicelib.services import challenges, sessions
+from chalicelib.services.concurrency import retry_on_conflict
 from chalicelib.services.messages import compose
 from chalicelib.services.throttle import is_allowed, throttle
 from chalicelib.services.users import (
@@ -254,9 +255,13 @@ def disable_account(container: Container, principal: Principal, password: str) -
 def _update(container: Container, user: Document, changes: dict[str, Any]) -> Document:
     """Apply ``changes`` (plain field values) to the user, re-reading and retrying if another request changed it."""
     collection = user_collection(container)
-    for _attempt in range(5):
+
+    def attempt() -> Document:
+        nonlocal user  # the next attempt writes against the version read last
         try:
             return collection.update(user["_id"], changes, expected_version=user["version"])
         except VersionConflict:
             user = get_user(container, user["_id"])
-    raise VersionConflict("the account is being changed by another request; try again")
+            raise
+
+    return retry_on_conflict(attempt, what="the account")

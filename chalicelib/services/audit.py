@@ -7,7 +7,8 @@ Chain design (see docs/groups.md):
   zeros for the first) and ``hash`` = SHA-256 over the canonical JSON (sorted keys, no spaces, UTF-8) of every other
   field: chain, seq, prev_hash, at (UTC), actor, action, target, before, after, client_ip, op_id.
 - Appending reads the last entry (one descending keyset page of size 1), inserts ``seq + 1`` and retries from a fresh
-  read when another writer took the place first (``DuplicateKey`` on ``_id``).
+  read when another writer took the place first (``DuplicateKey`` on ``_id``; ``concurrency.retry_on_conflict``, 503
+  ``contended`` when every try loses).
 - A head document per chain (``audit_heads``: last seq and hash) is advanced after each append and logged as an
   ``audit.appended`` event (the copy outside the store). It is what makes deleting the *newest* entries detectable:
   verification walks the chain page by page and reports the first seq whose hash, link or position is wrong, and a head
@@ -33,9 +34,10 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from chalicelib.adapters.store.port import CollectionSpec, DuplicateKey, Index
-from chalicelib.domain.errors import ServiceUnavailable, VersionConflict
+from chalicelib.domain.errors import VersionConflict
 from chalicelib.domain.timestamps import utc_iso
 from chalicelib.observability import record_event
+from chalicelib.services.concurrency import HOT_DOCUMENT_TRIES, retry_on_conflict
 
 if TYPE_CHECKING:
     from chalicelib.adapters.store.port import Collection, Document
@@ -44,7 +46,6 @@ if TYPE_CHECKING:
 AUDIT_LOG = CollectionSpec("audit_log", indexes=(Index(("chain", "seq")), Index(("op_id",), unique=True)))
 AUDIT_HEADS = CollectionSpec("audit_heads")
 GENESIS = "0" * 64
-MAX_APPEND_ATTEMPTS = 25
 VERIFY_PAGE = 500
 
 SECRET_KEYS = frozenset(
@@ -57,11 +58,6 @@ PERSONAL_KEYS = frozenset(
 _HASHED_FIELDS = (
     "chain", "seq", "prev_hash", "at", "actor", "action", "target", "before", "after", "client_ip", "op_id",
 )
-
-
-class AuditUnavailable(ServiceUnavailable):
-    code = "audit-unavailable"
-    title = "The audit log could not be written"
 
 
 @dataclass(frozen=True)
@@ -202,41 +198,38 @@ def record_security(
 def _append(container: Container, pending: Mapping[str, Any]) -> None:
     log = _log_collection(container)
     chain = str(pending["chain"])
-    for _ in range(MAX_APPEND_ATTEMPTS):
+
+    def attempt() -> Document | None:
         last = log.find_page({"chain": chain}, order_by="seq", descending=True, limit=1).items
         seq = last[0]["seq"] + 1 if last else 1
         entry: Document = {**pending, "seq": seq, "prev_hash": last[0]["hash"] if last else GENESIS}
         entry["hash"] = entry_hash(entry)
         entry["_id"] = f"{chain}:{seq:012d}"
         try:
-            log.insert(entry)
+            return log.insert(entry)
         except DuplicateKey as error:
             if error.index_name != "_id":
-                return  # this op_id is already in the log: an earlier attempt completed it
-            continue  # another writer took this place; read the new end and try again
-        _advance_head(container, chain, seq, entry["hash"])
-        record_event("audit.appended", chain=chain, seq=seq, hash=entry["hash"], action=str(pending["action"]))
-        return
-    raise AuditUnavailable("the audit log is too busy; try again")
+                return None  # this op_id is already in the log: an earlier attempt completed it
+            raise  # another writer took this place; read the new end and try again
+
+    appended = retry_on_conflict(attempt, what="the audit log", tries=HOT_DOCUMENT_TRIES, retry_on=(DuplicateKey,))
+    if appended is not None:
+        _advance_head(container, chain, appended["seq"], appended["hash"])
+        record_event("audit.appended", chain=chain, seq=appended["seq"], hash=appended["hash"],
+                     action=str(pending["action"]))
 
 
 def _advance_head(container: Container, chain: str, seq: int, digest: str) -> None:
     heads = _head_collection(container)
-    for _ in range(MAX_APPEND_ATTEMPTS):
+
+    def attempt() -> None:
         head = heads.get(chain)
         if head is None:
-            try:
-                heads.insert({"_id": chain, "seq": seq, "hash": digest})
-                return
-            except DuplicateKey:
-                continue
-        if head["seq"] >= seq:
-            return  # a later entry already moved the head
-        try:
+            heads.insert({"_id": chain, "seq": seq, "hash": digest})
+        elif head["seq"] < seq:  # else a later entry already moved the head
             heads.update(chain, {"seq": seq, "hash": digest}, expected_version=head["version"])
-            return
-        except VersionConflict:
-            continue
+
+    retry_on_conflict(attempt, what="the audit log", tries=HOT_DOCUMENT_TRIES, retry_on=(DuplicateKey, VersionConflict))
 
 
 # -- changes that carry their entry ---------------------------------------------------------------------------------

@@ -43,6 +43,7 @@ from chalicelib.observability import record_event
 from chalicelib.schemas.splits import SplitPreviewRequest
 from chalicelib.services import audit, consumption, groups
 from chalicelib.services.access import Membership, membership_collection, membership_stays
+from chalicelib.services.concurrency import retry_on_conflict
 from chalicelib.services.ledger import ISSUED, Ledger, bill_collection, load, now_iso
 from chalicelib.services.splits import preview_split
 
@@ -59,7 +60,6 @@ RULE_FIELDS = tuple(name for name in SplitPreviewRequest.model_fields if name no
 DUE_SOON_DAYS = 3
 REMINDER_HOUR = 9
 _QUANTITY_PLACES = 12
-_MAX_RETRIES = 10
 
 
 class BillNotEditable(Conflict):
@@ -537,7 +537,9 @@ def refresh_settled(container: Container, ledger: Ledger, group_id: str | None =
 def _mark_settled(container: Container, bill: Document, *, settled: bool) -> bool:
     """Set ``is_settled`` (and the next reminder) in one conditional write; False if it already had that value."""
     current: Document | None = bill
-    for _ in range(_MAX_RETRIES):
+
+    def attempt() -> bool:
+        nonlocal current
         if current is None or bool(current.get("is_settled")) == settled:
             return False
         reminder = None if settled else _next_reminder(current)
@@ -546,9 +548,10 @@ def _mark_settled(container: Container, bill: Document, *, settled: bool) -> boo
             bill_collection(container).update(current["_id"], changes, expected_version=current["version"])
         except VersionConflict:
             current = bill_collection(container).get(bill["_id"])  # e.g. the reminder job marked a reminder meanwhile
-            continue
+            raise
         return True
-    return False
+
+    return retry_on_conflict(attempt, what="the bill")
 
 
 def _next_reminder(bill: Document) -> str | None:

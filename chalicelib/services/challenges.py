@@ -12,9 +12,10 @@ from contextlib import suppress
 from typing import TYPE_CHECKING, Literal
 
 from chalicelib.adapters.store.port import CollectionSpec, DuplicateKey, Index
-from chalicelib.domain.errors import ServiceUnavailable, ValidationFailed, VersionConflict
+from chalicelib.domain.errors import ValidationFailed, VersionConflict
 from chalicelib.domain.otp import codes_match, hash_code, new_numeric_code
 from chalicelib.domain.timestamps import utc_iso
+from chalicelib.services.concurrency import retry_on_conflict
 from chalicelib.services.messages import compose
 
 if TYPE_CHECKING:
@@ -24,7 +25,6 @@ if TYPE_CHECKING:
 
 Purpose = Literal["verify-email", "verify-phone", "password-reset", "login-code", "change-email"]
 MAX_TRIES = 5
-MAX_REPLACE_ATTEMPTS = 5
 CHALLENGES = CollectionSpec(
     "challenges", indexes=(Index(("link_hash",), unique=True), Index(("user_id",))), expires_field="expires_at"
 )
@@ -71,15 +71,12 @@ def issue(
     if link_token:
         document["link_hash"] = hash_code(link_token, pepper)
     collection = _challenge_collection(container)
-    for _attempt in range(MAX_REPLACE_ATTEMPTS):
+
+    def replace() -> None:
         collection.delete(challenge_id)
-        try:
-            collection.insert(document)
-            break
-        except DuplicateKey:  # a concurrent request issued one between our delete and insert: replace it again
-            continue
-    else:
-        raise ServiceUnavailable("could not issue a code; try again")
+        collection.insert(document)  # DuplicateKey: a concurrent request issued one between delete and insert
+
+    retry_on_conflict(replace, what="the code", retry_on=(DuplicateKey,))
     link = f"{container.settings.public_base_url}{link_path}?token={link_token}" if link_path else ""
     container.notifier.send(compose(purpose, channel, recipient, code=code, link=link))
 

@@ -34,6 +34,7 @@ from chalicelib.domain.timezones import check_time_zone
 from chalicelib.observability import record_event
 from chalicelib.services import audit
 from chalicelib.services.access import ACTIVE, NO_SUCH_GROUP, Membership, membership_collection, membership_id
+from chalicelib.services.concurrency import retry_on_conflict
 
 if TYPE_CHECKING:
     from chalicelib.adapters.store.port import Collection, Document
@@ -46,7 +47,6 @@ SETTINGS_FIELDS = (
     "name", "utility_type", "unit", "currency", "billing_cycle", "billing_cycle_days", "default_allocation_key",
     "reading_window_days", "payment_terms_days", "timezone",
 )
-MAX_RETRIES = 10
 
 
 class LastOwner(Conflict):
@@ -223,15 +223,18 @@ def _close_memberships(container: Container, group_id: str, *, last: str) -> Non
 
 
 def _mark_closed(collection: Collection, member: Document) -> None:
-    for _ in range(MAX_RETRIES):
+    def attempt() -> None:
+        nonlocal member  # the next attempt writes against the version read last
         try:
             collection.update(member["_id"], {"status": GROUP_DELETED}, expected_version=member["version"])
-            return
         except VersionConflict:
             fresh = collection.get(member["_id"])
             if fresh is None or fresh.get("status") != ACTIVE:
-                return
+                return  # closed or left meanwhile: nothing left to do
             member = fresh
+            raise
+
+    retry_on_conflict(attempt, what="a membership of the group")
 
 
 def track_bills(
@@ -246,7 +249,8 @@ def track_bills(
     """
     collection = group_collection(container)
     adding, removing = set(unpaid), set(paid)
-    for _ in range(MAX_RETRIES):
+
+    def attempt() -> Document:
         group = load(container, group_id)
         current = list(group.get("unpaid_bill_ids") or [])
         wanted = sorted((set(current) - removing) | adding)
@@ -257,11 +261,9 @@ def track_bills(
             changes["has_issued_bills"] = True
         if not changes:
             return group
-        try:
-            return collection.update(group_id, changes, expected_version=group["version"])
-        except VersionConflict:
-            continue
-    raise VersionConflict("the group changed too often meanwhile; try again")
+        return collection.update(group_id, changes, expected_version=group["version"])
+
+    return retry_on_conflict(attempt, what="the group")
 
 
 def change_owners(container: Container, group_id: str, *, add: str | None = None, remove: str | None = None) -> None:
@@ -284,7 +286,8 @@ def _is_owner(member: Document | None) -> bool:
 
 def _write_owners(container: Container, group_id: str, *, add: str | None = None, remove: str | None = None) -> None:
     collection = group_collection(container)
-    for _ in range(MAX_RETRIES):
+
+    def attempt() -> None:
         group = load(container, group_id)
         owners = [o for o in group.get("owner_ids", []) if o != remove]
         if add is not None and add not in owners:
@@ -295,11 +298,7 @@ def _write_owners(container: Container, group_id: str, *, add: str | None = None
             owners = [o for o in owners if o in confirmed]
         if not owners:
             raise LastOwner("the group needs at least one owner; make someone else owner first")
-        if owners == group.get("owner_ids"):
-            return
-        try:
+        if owners != group.get("owner_ids"):
             collection.update(group_id, {"owner_ids": owners}, expected_version=group["version"])
-        except VersionConflict:
-            continue
-        return
-    raise VersionConflict("the group changed too often meanwhile; try again")
+
+    retry_on_conflict(attempt, what="the group")

@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     from chalicelib.bootstrap import Container
     from chalicelib.schemas.auth import MfaVerifyRequest
 
-MFA_ATTEMPTS = CollectionSpec("mfa_attempts", expires_field="expires_at")
+PENDING_MFA = CollectionSpec("mfa_attempts", expires_field="expires_at")
 MAX_MFA_TRIES = 5
 _BAD_LOGIN = "invalid email or password"
 _BAD_CODE = "invalid, used or expired code"
@@ -37,7 +37,7 @@ class AccountDisabled(Forbidden):
 
 
 def _mfa_attempt_collection(container: Container) -> Collection:
-    return container.store.collection(MFA_ATTEMPTS)
+    return container.store.collection(PENDING_MFA)
 
 
 def login(container: Container, email: str, password: str, *, client_ip: str, user_agent: str) -> dict[str, Any]:

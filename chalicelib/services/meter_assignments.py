@@ -25,18 +25,18 @@ from datetime import datetime
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any
 
-from chalicelib.domain.errors import DomainError, ValidationFailed, VersionConflict
+from chalicelib.domain.errors import DomainError, ValidationFailed
 from chalicelib.domain.readings import MeterKind, ReadingExists, parse_reading_value
 from chalicelib.domain.timestamps import utc_iso
 from chalicelib.observability import record_event
 from chalicelib.services import audit, meters, readings, reminder_schedule
+from chalicelib.services.concurrency import retry_on_conflict
 
 if TYPE_CHECKING:
     from chalicelib.adapters.store.port import Document
     from chalicelib.bootstrap import Container
     from chalicelib.services.access import Membership
 
-_RETRIES = 10
 #: The reading service names its own fields; this request calls them differently.
 _FIELDS = {"value": "reading_value", "taken_at": "at"}
 
@@ -90,7 +90,8 @@ def reassign(
         raise ValidationFailed("the meter is already assigned to that participant", field="participant_id")
     _check_order(meter, at)
     reading = _interim_reading(container, membership, meter=meter, value=reading_value, at=at, note=note)
-    for _ in range(_RETRIES):
+
+    def attempt() -> Document:
         current = meters.load(container, group_id=group_id, meter_id=meter_id)  # the reading moved its version
         _check_order(current, at)
         previous = current.get("participant_id")
@@ -108,14 +109,10 @@ def reassign(
             client_ip=client_ip,
         )
         changes = {"participant_id": participant_id, "assignments": [*(current.get("assignments") or []), change]}
-        try:
-            stored = audit.update_with(container, meters.meter_collection(container), current, changes, pending,
-                                       expected_version=current["version"])
-        except VersionConflict:
-            continue
-        break
-    else:
-        raise VersionConflict("the meter kept changing; try again")
+        return audit.update_with(container, meters.meter_collection(container), current, changes, pending,
+                                 expected_version=current["version"])
+
+    stored = retry_on_conflict(attempt, what="the meter")
     record_event("meter.reassigned", group_id=group_id, meter_id=meter_id)
     reminder_schedule.sync_group(container, group_id)
     return {"meter": meters.view(stored), "reading": reading}

@@ -22,6 +22,7 @@ from chalicelib.domain.timestamps import utc_iso, utc_iso_at
 from chalicelib.observability import record_event
 from chalicelib.services import audit
 from chalicelib.services.access import ACTIVE, membership_collection, membership_id
+from chalicelib.services.concurrency import retry_on_conflict
 
 if TYPE_CHECKING:
     from chalicelib.adapters.store.port import Collection, Document
@@ -36,7 +37,6 @@ _QUANTITY_PLACES = 12
 _FROZEN_WITH_READINGS = ("digits", "multiplier", "installed_at", "initial_value")
 #: The only fields a PATCH may set to ``null``: it unassigns the meter or undoes its removal.
 _NULLABLE = frozenset({"participant_id", "removed_at"})
-_RETRIES = 10
 
 
 class MeterHasReadings(Conflict):
@@ -237,15 +237,13 @@ def delete(container: Container, *, group_id: str, meter_id: str, actor_id: str,
 def note_reading(container: Container, meter_id: str, taken_at: str) -> None:
     """Advance ``last_reading_at`` to ``taken_at`` if that is newer (optimistic retries; never moves back)."""
     collection = meter_collection(container)
-    for _ in range(_RETRIES):
+
+    def attempt() -> None:
         document = collection.get(meter_id)
-        if document is None or (document.get("last_reading_at") or "") >= taken_at:
-            return
-        try:
+        if document is not None and (document.get("last_reading_at") or "") < taken_at:
             collection.update(meter_id, {"last_reading_at": taken_at}, expected_version=document["version"])
-            return
-        except VersionConflict:
-            continue
+
+    retry_on_conflict(attempt, what="the meter")
 
 
 def _resync_reminders(container: Container, group_id: str) -> None:

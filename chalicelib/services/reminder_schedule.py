@@ -17,6 +17,7 @@ from chalicelib.adapters.store.port import CollectionSpec, DuplicateKey, Index
 from chalicelib.domain.errors import VersionConflict
 from chalicelib.domain.timestamps import utc_iso
 from chalicelib.services import meters
+from chalicelib.services.concurrency import retry_on_conflict
 
 if TYPE_CHECKING:
     from chalicelib.adapters.store.port import Collection, Document
@@ -25,7 +26,6 @@ if TYPE_CHECKING:
 SCHEDULES = CollectionSpec("reading_reminder_schedules", indexes=(Index(("due_at",)),))
 #: ``due_at`` of a schedule with nobody to remind: later than any run.
 NEVER = "9999-12-31T00:00:00.000000Z"
-_RETRIES = 10
 
 
 def schedule_collection(container: Container) -> Collection:
@@ -46,19 +46,17 @@ def sync_group(container: Container, group_id: str) -> None:
     now = utc_iso(container.clock())
     roster = roster_of(meters.group_meters(container, group_id=group_id), now)
     collection = schedule_collection(container)
-    for _ in range(_RETRIES):
+
+    def attempt() -> None:
         document = collection.get(group_id)
-        try:
-            if not roster:
-                if document is not None:  # kept with its ``reminded`` record for a refill in the same window
-                    collection.update(group_id, {"roster": [], "due_at": NEVER}, expected_version=document["version"])
-                return
-            if document is None:
-                collection.insert({"_id": group_id, "roster": roster, "due_at": now, "window_boundary": None,
-                                   "reminded": {}})
-            else:
-                collection.update(group_id, {"roster": roster, "due_at": min(document["due_at"], now)},
-                                  expected_version=document["version"])
-            return
-        except (DuplicateKey, VersionConflict):
-            continue
+        if not roster:
+            if document is not None:  # kept with its ``reminded`` record for a refill in the same window
+                collection.update(group_id, {"roster": [], "due_at": NEVER}, expected_version=document["version"])
+        elif document is None:
+            collection.insert({"_id": group_id, "roster": roster, "due_at": now, "window_boundary": None,
+                               "reminded": {}})
+        else:
+            collection.update(group_id, {"roster": roster, "due_at": min(document["due_at"], now)},
+                              expected_version=document["version"])
+
+    retry_on_conflict(attempt, what="the reading-reminder schedule", retry_on=(DuplicateKey, VersionConflict))

@@ -21,6 +21,7 @@ from chalicelib.adapters.store.port import CollectionSpec, Index
 from chalicelib.domain.errors import AuthenticationFailed, VersionConflict
 from chalicelib.domain.timestamps import utc_iso
 from chalicelib.observability import record_event
+from chalicelib.services.concurrency import retry_on_conflict
 
 if TYPE_CHECKING:
     from chalicelib.adapters.store.port import Collection, Document
@@ -125,16 +126,14 @@ def refresh(container: Container, refresh_token: str) -> dict[str, Any]:
 def revoke(container: Container, session_id: str, *, reason: str) -> None:
     """End one session: its refresh token stops working now, and its access tokens on their next request."""
     sessions = _session_collection(container)
-    for _attempt in range(5):
+
+    def attempt() -> None:
         session = sessions.get(session_id)
-        if session is None or session["revoked"]:
-            break
-        try:
+        if session is not None and not session["revoked"]:
             changes = {"revoked": True, "revoked_reason": reason}
             sessions.update(session_id, changes, expected_version=session["version"])
-            break
-        except VersionConflict:
-            continue
+
+    retry_on_conflict(attempt, what="the session")  # never a session left live because refreshes kept winning
     container.denylist.deny_session(session_id, seconds=container.settings.access_token_ttl + 60)
     record_event("session.revoked", session_id=session_id, reason=reason)
 

@@ -9,7 +9,7 @@ import pytest
 from chalicelib.adapters.store.port import DuplicateKey
 from chalicelib.domain.errors import NotFound, VersionConflict
 from chalicelib.http.problems import problem_response
-from chalicelib.services.concurrency import DEFAULT_ATTEMPTS, Contended, retry_on_conflict
+from chalicelib.services.concurrency import DEFAULT_TRIES, Contended, retry_on_conflict
 
 
 class Losing:
@@ -32,19 +32,19 @@ def test_an_attempt_that_loses_races_is_run_again_until_it_wins() -> None:
     assert retry_on_conflict(attempt, what="the group") == 4
 
 
-def test_an_attempt_that_never_wins_is_a_503_problem_with_retry_after_after_the_attempts() -> None:
-    attempt = Losing(DEFAULT_ATTEMPTS)
+def test_an_attempt_that_never_wins_is_a_503_problem_with_retry_after_after_the_tries() -> None:
+    attempt = Losing(DEFAULT_TRIES)
     with pytest.raises(Contended) as raised:
         retry_on_conflict(attempt, what="the group")
-    assert attempt.calls == DEFAULT_ATTEMPTS
+    assert attempt.calls == DEFAULT_TRIES
     answer = problem_response(raised.value, "corr-0001")
     body = json.loads(answer.body)
     assert answer.status_code == 503 and answer.headers["Retry-After"] == "1"
     assert body["type"].endswith("/contended") and "the group" in body["detail"]
 
 
-def test_the_number_of_attempts_can_be_raised_for_a_hot_document() -> None:
-    assert retry_on_conflict(Losing(DEFAULT_ATTEMPTS), what="the audit log", attempts=DEFAULT_ATTEMPTS + 1) > 0
+def test_the_number_of_tries_can_be_raised_for_a_hot_document() -> None:
+    assert retry_on_conflict(Losing(DEFAULT_TRIES), what="the audit log", tries=DEFAULT_TRIES + 1) > 0
 
 
 def test_another_error_ends_the_loop_at_once() -> None:
@@ -63,4 +63,4 @@ def test_a_lost_insert_race_is_retried_only_when_asked() -> None:
 
 def test_zero_attempts_is_a_programming_error() -> None:
     with pytest.raises(ValueError, match="at least 1"):
-        retry_on_conflict(Losing(0), what="the group", attempts=0)
+        retry_on_conflict(Losing(0), what="the group", tries=0)
