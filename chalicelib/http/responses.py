@@ -19,6 +19,11 @@ class Reply:
     headers: dict[str, str] = field(default_factory=dict)
 
 
+def idempotent_reply(body: Any, *, created: bool) -> Reply:
+    """201 for the request that took effect, 200 with ``Idempotent-Replayed: true`` for a replay of its key."""
+    return Reply(body, status=201) if created else Reply(body, status=200, headers={"Idempotent-Replayed": "true"})
+
+
 def security_headers(correlation_id: str) -> dict[str, str | list[str]]:
     return {
         "Cache-Control": "no-store",

@@ -12,7 +12,7 @@ from chalice.app import Blueprint
 from pydantic import BaseModel, ConfigDict
 
 from chalicelib.domain.policy import is_allowed
-from chalicelib.http import Reply, RequestContext, expected_version, route, tagged
+from chalicelib.http import Reply, RequestContext, expected_version, idempotent_reply, route, tagged
 from chalicelib.schemas.bills import (
     AdjustmentCreate,
     BalancesOut,
@@ -129,7 +129,7 @@ def record_payment(ctx: RequestContext, body: PaymentCreate, group_id: str) -> R
     view, created = payments.record(ctx.container, membership, request=body,
                                     idempotency_key=ctx.headers.get("idempotency-key"), client_ip=ctx.client_ip,
                                     own_share_only=not is_allowed(membership.role, "payment.record"))
-    return Reply(view, 201 if created else 200, {} if created else {"Idempotent-Replayed": "true"})
+    return idempotent_reply(view, created=created)
 
 
 @route(bp, GROUP + "/payments", "GET", query=PageQuery, response=PaymentPage, tags=LEDGER_TAGS,

@@ -6,7 +6,7 @@ from typing import Any
 
 from chalice.app import Blueprint
 
-from chalicelib.http import PayloadTooLarge, Reply, RequestContext, UnsupportedMediaType, route
+from chalicelib.http import PayloadTooLarge, Reply, RequestContext, UnsupportedMediaType, idempotent_reply, route
 from chalicelib.schemas.meters import (
     AssignmentCreate,
     AssignmentResult,
@@ -102,9 +102,7 @@ def submit_reading(ctx: RequestContext, body: ReadingCreate, group_id: str, mete
     reading, created = readings.record(ctx.container, member, meter_id=meter_id, value=body.value,
                                        taken_at=body.taken_at, note=body.note,
                                        idempotency_key=str(key) if key is not None else None)
-    if created:
-        return Reply(reading, status=201)
-    return Reply(reading, status=200, headers={"Idempotent-Replayed": "true"})
+    return idempotent_reply(reading, created=created)
 
 
 @route(bp, "/groups/{group_id}/meters/{meter_id}/readings", "GET", query=ReadingHistoryQuery, response=ReadingPage,

@@ -1,7 +1,8 @@
 """Payments on a group's ledger, balances and settle-up.
 
-A payment is one document; its ``Idempotency-Key`` is a unique index per group, so sending the same request twice
-records it once (the second answer replays the first; the same key with a different payment is a 409). A member who
+A payment is one document; its ``Idempotency-Key`` (required) is a unique index per group, the claim of
+``services.idempotency``, so sending the same request twice records it once (the second answer replays the first; the
+same key with a different payment is ``IdempotencyKeyReused``, 409). A member who
 pays the utility directly is recorded as a payment to ``utility``: it credits them, and settle-up then has the others
 pay them. After each payment every issued bill's settled state and the group's unpaid set are recomputed from the
 derived share statuses (``bills.refresh_settled``), which is what lets the group be deleted once nothing is unpaid.
@@ -11,26 +12,25 @@ Who may record what: with ``payment.record`` (owners, admins) any payment betwee
 caller's outstanding shares (the bill holder) or ``utility``, and the amount at most what the caller still owes that
 payee (all of it for ``utility``); anything else is ``Forbidden``.
 
-A payment document is written once; an audit intent left in it by a crash between the insert and the append is
-completed when the same ``Idempotency-Key`` is replayed (``audit.finish``).
+A payment document is written once. What follows the insert (its audit entry, the bills' settled state and the
+group's unpaid set) runs again on every replay, so a crash in between is completed when the client sends the same
+``Idempotency-Key`` again.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
-import re
 import uuid
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from chalicelib.adapters.store.port import DuplicateKey, find_all
-from chalicelib.domain.errors import Conflict, Forbidden, ValidationFailed
+from chalicelib.adapters.store.port import find_all
+from chalicelib.domain.errors import Forbidden, ValidationFailed
 from chalicelib.domain.ledger import UTILITY, balances
 from chalicelib.domain.money import format_amount, parse_amount
 from chalicelib.domain.settlement import settle_minimal, settle_with_holder
 from chalicelib.domain.timestamps import utc_iso
 from chalicelib.observability import record_event
-from chalicelib.services import audit, billing_profile, bills, groups
+from chalicelib.services import audit, billing_profile, bills, groups, idempotency
 from chalicelib.services.access import ACTIVE, membership_collection
 from chalicelib.services.ledger import ISSUED, Ledger, load, now_iso, payment_collection
 
@@ -40,25 +40,12 @@ if TYPE_CHECKING:
     from chalicelib.schemas.bills import PaymentCreate
     from chalicelib.services.access import Membership
 
-IDEMPOTENCY_KEY = re.compile(r"^[A-Za-z0-9._:-]{8,128}$")
-
-
-class IdempotencyKeyReused(Conflict):
-    code = "idempotency-key-reused"
-    title = "The Idempotency-Key was already used for another payment"
-
-
 def view(payment: Document) -> dict[str, Any]:
     return {
         "id": payment["_id"], "from": payment["payer"], "to": payment["payee"], "amount": payment["amount"],
         "bill_id": payment.get("bill_id"), "note": payment.get("note"), "recorded_by": payment["recorded_by"],
         "recorded_at": payment["recorded_at"],
     }
-
-
-def _fingerprint(request: PaymentCreate) -> str:
-    body = json.dumps(request.model_dump(mode="json", by_alias=True), sort_keys=True)
-    return hashlib.sha256(body.encode()).hexdigest()
 
 
 def _active_members(container: Container, group_id: str) -> set[str]:
@@ -88,59 +75,53 @@ def record(
 
     ``own_share_only``: the caller has ``payment.create`` but not ``payment.record``.
     """
-    if not idempotency_key or not IDEMPOTENCY_KEY.match(idempotency_key):
-        raise ValidationFailed("send an Idempotency-Key header (8-128 letters, digits, ._:-)", field="Idempotency-Key")
     group_id = membership.group_id
-    fingerprint = _fingerprint(request)
-    existing = payment_collection(container).find_one({"group_id": group_id, "idempotency_key": idempotency_key})
-    if existing is not None:
-        return _replay(container, existing, fingerprint), False
-    group = groups.load(container, group_id)
-    currency = group["currency"]
-    minor = parse_amount(request.amount, currency, field="amount")
-    if minor <= 0:
-        raise ValidationFailed("must be greater than zero", field="amount")
-    if request.payer == request.payee:
-        raise ValidationFailed("a payment goes from one party to another", field="to")
-    ledger = load(container, group_id)
-    known = _active_members(container, group_id) | {UTILITY}
-    known |= {s.debtor for s in ledger.shares} | {s.creditor for s in ledger.shares}
-    for field, party in (("from", request.payer), ("to", request.payee)):
-        if party not in known:
-            raise ValidationFailed('must be a participant of the group or "utility"', field=field)
-    if request.bill_id is not None and request.bill_id not in {b["_id"] for b in ledger.bills if b["state"] == ISSUED}:
-        raise ValidationFailed("no issued bill of this group has this id", field="bill_id")
-    if own_share_only:
-        _check_own_payment(ledger, membership, request, minor, now_iso(container))
-    now = utc_iso(container.clock())
-    payment: Document = {
-        "_id": uuid.uuid4().hex, "group_id": group_id, "idempotency_key": idempotency_key,
-        "fingerprint": fingerprint, "payer": request.payer, "payee": request.payee, "minor": minor,
-        "amount": format_amount(minor, currency), "bill_id": request.bill_id, "note": request.note,
-        "recorded_by": membership.user_id, "recorded_at": now,
-    }
-    pending = audit.intent(
-        container, group_id=group_id, actor_id=membership.user_id, action="payment.record",
-        target=f"payment:{payment['_id']}", before=None,
-        after={"from": request.payer, "to": request.payee, "amount": payment["amount"], "bill_id": request.bill_id},
-        client_ip=client_ip,
-    )
-    try:
-        stored = audit.insert_with(container, payment_collection(container), payment, pending)
-    except DuplicateKey:
-        raced = payment_collection(container).find_one({"group_id": group_id, "idempotency_key": idempotency_key})
-        if raced is None:
-            raise
-        return _replay(container, raced, fingerprint), False
-    record_event("payment.recorded", group_id=group_id)
-    bills.refresh_settled(container, load(container, group_id), group_id)
-    return view(stored), True
+    key = idempotency.header_key(idempotency_key, required=True)
+    claim = idempotency.Claim({"group_id": group_id, "idempotency_key": key},
+                              idempotency.fingerprint(request.model_dump(mode="json", by_alias=True)))
 
+    def write(claimed: Mapping[str, Any]) -> Document:
+        group = groups.load(container, group_id)
+        currency = group["currency"]
+        minor = parse_amount(request.amount, currency, field="amount")
+        if minor <= 0:
+            raise ValidationFailed("must be greater than zero", field="amount")
+        if request.payer == request.payee:
+            raise ValidationFailed("a payment goes from one party to another", field="to")
+        ledger = load(container, group_id)
+        known = _active_members(container, group_id) | {UTILITY}
+        known |= {s.debtor for s in ledger.shares} | {s.creditor for s in ledger.shares}
+        for field, party in (("from", request.payer), ("to", request.payee)):
+            if party not in known:
+                raise ValidationFailed('must be a participant of the group or "utility"', field=field)
+        issued_ids = {b["_id"] for b in ledger.bills if b["state"] == ISSUED}
+        if request.bill_id is not None and request.bill_id not in issued_ids:
+            raise ValidationFailed("no issued bill of this group has this id", field="bill_id")
+        if own_share_only:
+            _check_own_payment(ledger, membership, request, minor, now_iso(container))
+        payment: Document = {
+            "_id": uuid.uuid4().hex, "group_id": group_id, "payer": request.payer, "payee": request.payee,
+            "minor": minor, "amount": format_amount(minor, currency), "bill_id": request.bill_id, "note": request.note,
+            "recorded_by": membership.user_id, "recorded_at": utc_iso(container.clock()), **claimed,
+        }
+        pending = audit.intent(
+            container, group_id=group_id, actor_id=membership.user_id, action="payment.record",
+            target=f"payment:{payment['_id']}", before=None,
+            after={"from": request.payer, "to": request.payee, "amount": payment["amount"], "bill_id": request.bill_id},
+            client_ip=client_ip,
+        )
+        return audit.insert_with(container, payment_collection(container), payment, pending)
 
-def _replay(container: Container, existing: Document, fingerprint: str) -> dict[str, Any]:
-    if existing.get("fingerprint") != fingerprint:
-        raise IdempotencyKeyReused("this Idempotency-Key was used for a different payment; use a new key")
-    return view(audit.finish(container, payment_collection(container), existing))
+    def finish(stored: Document) -> Document:
+        """What follows the insert, again on every replay: the audit entry, the bills' settled state."""
+        stored = audit.finish(container, payment_collection(container), stored)
+        bills.refresh_settled(container, load(container, group_id), group_id)
+        return stored
+
+    outcome = idempotency.once(payment_collection(container), claim, write=write, finish=finish)
+    if not outcome.replayed:
+        record_event("payment.recorded", group_id=group_id)
+    return view(outcome.document), not outcome.replayed
 
 
 def list_payments(container: Container, membership: Membership, *, cursor: str | None, limit: int) -> dict[str, Any]:

@@ -2,9 +2,10 @@
 
 One document per reading in ``readings``. Unique indexes carry two invariants without transactions:
 ``(meter_id, taken_at)`` (one reading per meter and instant) and ``idempotency_key`` (``"<user id>:<Idempotency-Key>"``;
-absent when the client sent none). A retried submission hits the unique index and gets the stored reading back; the same
-key with a different reading is a conflict. A correction rewrites ``value`` in the same document, keeps
-``original_value`` and appends to ``corrections``, with the audit intent embedded in that one write.
+absent when the client sent none), the claim of ``services.idempotency``: a retried submission gets the stored reading
+back (and completes the meter's ``last_reading_at`` a crash may have left behind); the same key with a different
+reading (meter, instant or value) is ``IdempotencyKeyReused``. A correction rewrites ``value`` in the same document,
+keeps ``original_value`` and appends to ``corrections``, with the audit intent embedded in that one write.
 
 A flagged reading has ``review_status`` "pending" until an admin accepts or rejects it (``services.reading_reviews``);
 a rejected reading is kept but not counted: ``counted_history`` leaves it out of validation and consumption.
@@ -12,20 +13,20 @@ a rejected reading is kept but not counted: ``counted_history`` leaves it out of
 
 from __future__ import annotations
 
-import re
 import uuid
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any
 
 from chalicelib.adapters.store.port import CollectionSpec, DuplicateKey, Index, Range
-from chalicelib.domain.errors import Conflict, Forbidden, NotFound, ValidationFailed, VersionConflict
+from chalicelib.domain.errors import Forbidden, NotFound, VersionConflict
 from chalicelib.domain.money import format_decimal
 from chalicelib.domain.policy import Role
 from chalicelib.domain.readings import Assessment, Reading, ReadingExists, assess_reading, parse_reading_value
 from chalicelib.domain.timestamps import utc_iso
 from chalicelib.observability import record_event
-from chalicelib.services import audit, meters
+from chalicelib.services import audit, idempotency, meters
 
 if TYPE_CHECKING:
     from chalicelib.adapters.store.port import Collection, Document
@@ -43,14 +44,8 @@ READINGS = CollectionSpec(
     ),
 )
 REJECTED = "rejected"
-IDEMPOTENCY_KEY = re.compile(r"^[A-Za-z0-9._:-]{8,128}$")
 HISTORY_PAGE = 1000
 _PLACES = 12
-
-
-class IdempotencyKeyReused(Conflict):
-    code = "idempotency-key-reused"
-    title = "Idempotency key already used for a different request"
 
 
 def reading_collection(container: Container) -> Collection:
@@ -139,67 +134,49 @@ def record(
     group_id = membership.group_id
     meter = meters.load(container, group_id=group_id, meter_id=meter_id)
     check_may_submit(membership, meter)
-    scoped_key = None
-    if idempotency_key is not None:
-        if not IDEMPOTENCY_KEY.match(idempotency_key):
-            raise ValidationFailed("Idempotency-Key must be 8-128 characters of A-Z a-z 0-9 . _ : -",
-                                   field="Idempotency-Key")
-        scoped_key = f"{membership.user_id}:{idempotency_key}"
-        replay = _replay(container, scoped_key, meter_id, value, taken_at, meter.get("digits"))
-        if replay is not None:
-            return replay, False
     domain_meter = meters.to_domain(meter)
     quantity = parse_reading_value(value, digits=domain_meter.digits)
-    history = counted_history(container, meter_id)
-    now = datetime.fromtimestamp(container.clock(), tz=UTC)
-    assessment = assess_reading(domain_meter, history, quantity, taken_at, now=now)
     canonical = format_decimal(quantity, _PLACES)
-    document: Document = {
-        "_id": uuid.uuid4().hex,
-        "group_id": group_id,
-        "meter_id": meter_id,
-        "value": canonical,
-        "original_value": canonical,
-        "taken_at": meters.iso(taken_at),
-        "note": note,
-        "source": "api",
-        "submitted_by": membership.user_id,
-        "submitted_at": utc_iso(container.clock()),
-        "corrections": [],
-        **assessment_fields(assessment),
-    }
-    if scoped_key is not None:
-        document["idempotency_key"] = scoped_key
+    key = idempotency.header_key(idempotency_key, required=False)
+    claim = None
+    if key is not None:
+        request = {"meter_id": meter_id, "taken_at": meters.iso(taken_at), "value": canonical}
+        claim = idempotency.Claim({"idempotency_key": f"{membership.user_id}:{key}"}, idempotency.fingerprint(request))
+
+    def write(claimed: Mapping[str, Any]) -> Document:
+        history = counted_history(container, meter_id)
+        now = datetime.fromtimestamp(container.clock(), tz=UTC)
+        assessment = assess_reading(domain_meter, history, quantity, taken_at, now=now)
+        document: Document = {
+            "_id": uuid.uuid4().hex,
+            "group_id": group_id,
+            "meter_id": meter_id,
+            "value": canonical,
+            "original_value": canonical,
+            "taken_at": meters.iso(taken_at),
+            "note": note,
+            "source": "api",
+            "submitted_by": membership.user_id,
+            "submitted_at": utc_iso(container.clock()),
+            "corrections": [],
+            **assessment_fields(assessment),
+            **claimed,
+        }
+        return reading_collection(container).insert(document)
+
+    def finish(stored: Document) -> Document:
+        meters.note_reading(container, meter_id, stored["taken_at"])
+        return stored
+
     try:
-        stored = reading_collection(container).insert(document)
+        outcome = idempotency.once(reading_collection(container), claim, write=write, finish=finish)
     except DuplicateKey:
-        # A concurrent request with the same key may have won; backends differ in which broken unique index they name
-        # (SQLite the idempotency key, MongoDB ``(meter_id, taken_at)``), so look for the replay first in any case.
-        if scoped_key is not None:
-            replay = _replay(container, scoped_key, meter_id, value, taken_at, meter.get("digits"))
-            if replay is not None:
-                return replay, False
-        raise ReadingExists(f"the meter already has a reading at {document['taken_at']}", field="taken_at") from None
-    meters.note_reading(container, meter_id, stored["taken_at"])
-    record_event("reading.recorded", group_id=group_id, meter_id=meter_id, is_flagged=assessment.is_flagged,
-                 is_rollover=assessment.is_rollover)
-    return view(stored), True
-
-
-def _replay(
-    container: Container, scoped_key: str, meter_id: str, value: str, taken_at: datetime, digits: int | None
-) -> dict[str, Any] | None:
-    stored = reading_collection(container).find_one({"idempotency_key": scoped_key})
-    if stored is None:
-        return None
-    same = (
-        stored["meter_id"] == meter_id
-        and stored["taken_at"] == meters.iso(taken_at)
-        and Fraction(stored["original_value"]) == parse_reading_value(value, digits=digits)
-    )
-    if not same:
-        raise IdempotencyKeyReused("this Idempotency-Key was already used for a different reading")
-    return view(stored)
+        raise ReadingExists(f"the meter already has a reading at {meters.iso(taken_at)}", field="taken_at") from None
+    stored = outcome.document
+    if not outcome.replayed:
+        record_event("reading.recorded", group_id=group_id, meter_id=meter_id, is_flagged=stored["is_flagged"],
+                     is_rollover=stored["is_rollover"])
+    return view(stored), not outcome.replayed
 
 
 def history(
