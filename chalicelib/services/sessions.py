@@ -158,5 +158,6 @@ def deny_access_token(container: Container, principal: Principal) -> None:
 
 
 def logout(container: Container, principal: Principal) -> None:
-    deny_access_token(container, principal)
+    """End the session, then deny the token too; a logout that failed midway is repeated with the same token."""
     revoke(container, principal.session_id, reason="logout")
+    deny_access_token(container, principal)
