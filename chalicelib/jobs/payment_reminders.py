@@ -8,7 +8,10 @@ one ``get_many`` each, and each group's ledger once (share statuses need the gro
 
 Per bill the reminded kinds are written *before* the messages go out, in one conditional write on the bill's version:
 a crash in between loses a reminder rather than sending one twice, and a concurrent run that read the same version
-loses the write and sends nothing. Paid shares, settled bills and credits get no reminder.
+loses the write and sends nothing. Paid shares, settled bills and credits get no reminder. Messages go through
+``services.notifications.notify_user`` (the debtor's channel). A message the provider refuses does not stop the rest:
+it is counted in ``failed``, its mark is taken back and the bill made due again (``_take_back``), so the next run sends
+it again.
 """
 
 from __future__ import annotations
@@ -23,13 +26,13 @@ from chalicelib.domain.ledger import ShareStatus
 from chalicelib.domain.money import format_amount
 from chalicelib.domain.timestamps import utc_iso_at
 from chalicelib.observability import record_event
+from chalicelib.services.concurrency import retry_on_conflict
 from chalicelib.services.groups import GROUPS
 from chalicelib.services.ledger import Ledger, bill_collection, load
-from chalicelib.services.messages import compose
+from chalicelib.services.notifications import notify_user
 from chalicelib.services.users import USERS
 
 if TYPE_CHECKING:
-    from chalicelib.adapters.notify.port import Message
     from chalicelib.adapters.store.port import Document
     from chalicelib.bootstrap import Container
 
@@ -40,8 +43,11 @@ _OPEN = (ShareStatus.DUE, ShareStatus.PARTIALLY_PAID, ShareStatus.OVERDUE)
 
 @dataclass
 class PaymentReminderSummary:
+    """``reminders`` counts the messages handed to the notifier; ``failed`` those of them it refused (sent next run)."""
+
     bills: int = 0
     reminders: int = 0
+    failed: int = 0
     conflicts: int = 0
     by_kind: dict[str, int] = field(default_factory=dict)
 
@@ -59,7 +65,7 @@ def run(container: Container, now: datetime) -> PaymentReminderSummary:
         if page.next_cursor is None:
             break
         cursor = page.next_cursor
-    record_event("payment_reminders.run", bills=summary.bills, reminders=summary.reminders,
+    record_event("payment_reminders.run", bills=summary.bills, reminders=summary.reminders, failed=summary.failed,
                  conflicts=summary.conflicts)
     return summary
 
@@ -98,8 +104,8 @@ def _process(container: Container, page: list[Document], now: datetime, summary:
             planned.append((group, bill, kind, debtors))
     users = {u["_id"]: u for u in store.collection(USERS).get_many(
         sorted({debtor for *_, debtors in planned for debtor, _ in debtors}))}
-    outgoing: list[Message] = []
     for group, bill, kind, debtors in planned:
+        refused = []
         for debtor, outstanding in debtors:
             user = users.get(debtor)
             if user is None or user.get("status") == "disabled":
@@ -107,20 +113,45 @@ def _process(container: Container, page: list[Document], now: datetime, summary:
             preferences: dict[str, Any] = user.get("notification_preferences") or {}
             if not preferences.get("payment_reminders", True):
                 continue
-            outgoing.append(_message(group, bill, user, kind, outstanding))
             summary.reminders += 1
             summary.by_kind[kind] = summary.by_kind.get(kind, 0) + 1
-    for message in outgoing:
-        container.notifier.send(message)
+            template, values = _message(group, bill, kind, outstanding)
+            log_fields = {"group_id": str(bill["group_id"]), "bill_id": str(bill["_id"]), "kind": kind}
+            if not notify_user(container, user, template, values, context="payment_reminders", log_fields=log_fields):
+                summary.failed += 1
+                refused.append(debtor)
+        if refused:
+            _take_back(container, bill, kind, refused)
 
 
-def _message(group: Document, bill: Document, user: Document, kind: str, outstanding: int) -> Message:
-    preferences: dict[str, Any] = user.get("notification_preferences") or {}
-    channels = preferences.get("channels") or ["email"]
-    use_sms = "sms" in channels and user.get("phone") and user.get("phone_verified")
+def _message(group: Document, bill: Document, kind: str, outstanding: int) -> tuple[str, dict[str, str]]:
     template = "payment-reminder-overdue" if kind == OVERDUE else "payment-reminder-due"
-    return compose(
-        template, "sms" if use_sms else "email", str(user["phone"] if use_sms else user["email"]),
-        group=str(group.get("name", "your group")), amount=format_amount(outstanding, bill["currency"]),
-        currency=str(bill["currency"]), due_on=str(bill["due_on"]), bill=str(bill.get("title") or bill["period"]["to"]),
-    )
+    return template, {
+        "group": str(group.get("name", "your group")), "amount": format_amount(outstanding, bill["currency"]),
+        "currency": str(bill["currency"]), "due_on": str(bill["due_on"]),
+        "bill": str(bill.get("title") or bill["period"]["to"]),
+    }
+
+
+def _take_back(container: Container, read: Document, kind: str, debtors: list[str]) -> None:
+    """Unmark the refused debtors' ``kind`` and make the bill due again at the instant this run found it due, so the
+    next run sends them their reminder (and nobody else a second one)."""
+    collection = bill_collection(container)
+    due_again = str(read["next_reminder_at"])
+
+    def attempt() -> None:
+        bill = collection.get(read["_id"])
+        if bill is None:
+            return
+        reminded = {debtor: list(kinds) for debtor, kinds in (bill.get("reminded") or {}).items()}
+        for debtor in debtors:
+            kept = [k for k in reminded.pop(debtor, []) if k != kind]
+            if kept:
+                reminded[debtor] = kept
+        following = bill.get("next_reminder_at")
+        if not bill.get("is_settled") and (following is None or due_again < following):
+            following = due_again
+        collection.update(bill["_id"], {"reminded": reminded, "next_reminder_at": following},
+                          expected_version=bill["version"])
+
+    retry_on_conflict(attempt, what="the bill")

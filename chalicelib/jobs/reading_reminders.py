@@ -6,8 +6,9 @@ members are reminded), one conditional update per group, then the page's sends. 
 time zone, reading window days and billing cycle; who is due (``chalicelib.domain.reminders``); the next instant anybody
 can be due. The schedule is written *before* the messages go out: a crash in between loses a reminder rather than
 sending one twice, and a concurrent run that read the same version loses the conditional update and sends nothing
-("never twice"). A send the provider refuses (``DeliveryFailed``) is logged by ids and counted in
-``ReadingReminderSummary.failed``; the rest of the page is still sent.
+("never twice"). Messages go through ``services.notifications.notify_user`` (the user's channel); a send the provider
+refuses is logged there by ids and counted in ``ReadingReminderSummary.failed``, the rest of the page is still sent,
+and the refused reminder is not sent again in that window.
 """
 
 from __future__ import annotations
@@ -18,7 +19,6 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from chalicelib.adapters.notify.port import DeliveryFailed
 from chalicelib.adapters.store.port import Range
 from chalicelib.domain.errors import VersionConflict
 from chalicelib.domain.reminders import (
@@ -32,16 +32,15 @@ from chalicelib.domain.reminders import (
     due_reminders,
     next_due_at,
 )
-from chalicelib.observability import logger, record_event
+from chalicelib.observability import record_event
 from chalicelib.services import meters
 from chalicelib.services.access import ACTIVE, membership_collection, membership_id
 from chalicelib.services.groups import GROUPS
-from chalicelib.services.messages import compose
+from chalicelib.services.notifications import notify_user
 from chalicelib.services.reminder_schedule import schedule_collection
 from chalicelib.services.users import USERS
 
 if TYPE_CHECKING:
-    from chalicelib.adapters.notify.port import Message
     from chalicelib.adapters.store.port import Document
     from chalicelib.bootstrap import Container
 
@@ -54,10 +53,11 @@ IDLE_RECHECK = timedelta(days=1)
 @dataclass(frozen=True)
 class _Outgoing:
     group_id: str
-    user_id: str
+    user: Document
     meter_id: str
     kind: ReminderKind
-    message: Message
+    template: str
+    values: dict[str, str]
 
 
 @dataclass
@@ -116,15 +116,11 @@ def _process(container: Container, items: list[Document], now: datetime, summary
 
 
 def _send(container: Container, entry: _Outgoing, summary: ReadingReminderSummary) -> None:
-    """Hand one reminder to the notifier; a refused one is logged by ids (never the address or body) and counted."""
-    try:
-        container.notifier.send(entry.message)
-    except DeliveryFailed:
+    """Hand one reminder to the notifier; a refused one is counted (and logged by ids where it was refused)."""
+    log_fields = {"group_id": entry.group_id, "meter_id": entry.meter_id, "kind": entry.kind.value}
+    if not notify_user(container, entry.user, entry.template, entry.values, context="reading_reminders",
+                       log_fields=log_fields):
         summary.failed += 1
-        logger().warning("reading_reminders.delivery_failed", extra={
-            "event": "reading_reminders.delivery_failed", "group_id": entry.group_id, "user_id": entry.user_id,
-            "meter_id": entry.meter_id, "kind": entry.kind.value, "channel": entry.message.channel,
-        })
 
 
 def _zone(name: object, fallback: ZoneInfo) -> ZoneInfo:
@@ -203,8 +199,8 @@ def _remind_group(
     messages = []
     for reminder in due:
         meter, user = meters_by_id[reminder.meter_id], users[reminder.user_id]
-        messages.append(_Outgoing(group["_id"], reminder.user_id, reminder.meter_id, reminder.kind,
-                                  _message(group, meter, user, window, reminder.kind)))
+        template, values = _message(group, meter, user, window, reminder.kind)
+        messages.append(_Outgoing(group["_id"], user, reminder.meter_id, reminder.kind, template, values))
         summary.reminders += 1
         summary.by_kind[reminder.kind.value] = summary.by_kind.get(reminder.kind.value, 0) + 1
     return messages
@@ -221,12 +217,12 @@ def _reschedule(
     return True
 
 
-def _message(group: Document, meter: Document, user: Document, window: ReadingWindow, kind: ReminderKind) -> Message:
-    preferences: dict[str, Any] = user.get("notification_preferences") or {}
-    channels = preferences.get("channels") or ["email"]
-    use_sms = "sms" in channels and user.get("phone") and user.get("phone_verified")
+def _message(
+    group: Document, meter: Document, user: Document, window: ReadingWindow, kind: ReminderKind
+) -> tuple[str, dict[str, str]]:
+    """The reminder's template and values (the last day in the user's own time zone)."""
     template = "reading-reminder-closing" if kind is ReminderKind.CLOSING else "reading-reminder"
     zone = _zone(user.get("timezone"), _zone(group.get("timezone"), ZoneInfo("UTC")))
     last_day = (window.closes_at.astimezone(zone) - timedelta(microseconds=1)).date().isoformat()
-    return compose(template, "sms" if use_sms else "email", str(user["phone"] if use_sms else user["email"]),
-                   group=str(group.get("name", "your group")), serial=str(meter["serial"]), last_day=last_day)
+    return template, {"group": str(group.get("name", "your group")), "serial": str(meter["serial"]),
+                      "last_day": last_day}

@@ -17,7 +17,7 @@ from chalicelib.domain.timezones import check_time_zone
 from chalicelib.observability import record_event
 from chalicelib.services import challenges, sessions
 from chalicelib.services.concurrency import retry_on_conflict
-from chalicelib.services.messages import compose
+from chalicelib.services.notifications import notify_user
 from chalicelib.services.throttle import is_allowed, throttle
 from chalicelib.services.users import (
     DEFAULT_PREFERENCES,
@@ -54,9 +54,10 @@ def register(container: Container, request: RegisterRequest, *, client_ip: str) 
     check_password(request.password, email=email)
     check_time_zone(request.timezone)
     password_hash = container.passwords.hash(request.password)  # hashed even for a known email: same timing
-    if find_by_email(container, email) is not None:
+    existing = find_by_email(container, email)
+    if existing is not None:
         if is_allowed(container, "code-send:recipient", email):
-            container.notifier.send(compose("existing-account", "email", email))
+            _notice(container, existing, "existing-account")  # never a 503 that a new address would not get
         return
     now = container.clock()
     user: Document = {
@@ -144,7 +145,7 @@ def update_profile(container: Container, principal: Principal, change: ProfileUp
     updated = _update(container, user, changes)
     if phone_changed and change.phone:
         challenges.issue(container, user_id=user["_id"], purpose="verify-phone", channel="sms", recipient=change.phone)
-        container.notifier.send(compose("phone-changed", "email", user["email"]))
+        _notice(container, user, "phone-changed")
     return profile(updated)
 
 
@@ -180,7 +181,7 @@ def confirm_email_change(container: Container, principal: Principal, code: str) 
     except DuplicateKey:
         _update(container, user, {"pending_email": None})
         raise EmailTaken("this email address belongs to another account") from None
-    container.notifier.send(compose("email-changed", "email", user["email"]))
+    _notice(container, user, "email-changed")  # to the address it was changed from
     record_event("user.email_changed", user_id=user["_id"])
     return profile(updated)
 
@@ -194,7 +195,7 @@ def change_password(
     check_password(change.new_password, email=user["email"])
     user = _update(container, user, {"password_hash": container.passwords.hash(change.new_password)})
     sessions.revoke_all(container, user["_id"], reason="password-changed")
-    container.notifier.send(compose("password-changed", "email", user["email"]))
+    _notice(container, user, "password-changed")
     record_event("user.password_changed", user_id=user["_id"])
     return sessions.start(container, user, client_ip=client_ip, user_agent=user_agent)
 
@@ -239,7 +240,7 @@ def reset_password(container: Container, request: PasswordReset) -> None:
     )
     container.lockout.clear(user["email"])  # the login lockout is keyed by the normalized email
     sessions.revoke_all(container, user["_id"], reason="password-reset")
-    container.notifier.send(compose("password-changed", "email", user["email"]))
+    _notice(container, user, "password-changed")
     record_event("user.password_reset", user_id=user["_id"])
 
 
@@ -248,8 +249,14 @@ def disable_account(container: Container, principal: Principal, password: str) -
     reauthenticate(container, user, password)
     _update(container, user, {"status": "disabled"})
     sessions.revoke_all(container, user["_id"], reason="account-disabled")
-    container.notifier.send(compose("account-disabled", "email", user["email"]))
+    _notice(container, user, "account-disabled")
     record_event("user.disabled", user_id=user["_id"])
+
+
+def _notice(container: Container, user: Document, template: str) -> None:
+    """A security notice to the account email, after the change it reports has happened: a refusal is logged there,
+    never turned into an error for a change that was made."""
+    notify_user(container, user, template, context="accounts", to_account_email=True)
 
 
 def _update(container: Container, user: Document, changes: dict[str, Any]) -> Document:

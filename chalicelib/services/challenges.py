@@ -16,7 +16,7 @@ from chalicelib.domain.errors import ValidationFailed, VersionConflict
 from chalicelib.domain.otp import codes_match, hash_code, new_numeric_code
 from chalicelib.domain.timestamps import utc_iso
 from chalicelib.services.concurrency import retry_on_conflict
-from chalicelib.services.messages import compose
+from chalicelib.services.notifications import send_to
 
 if TYPE_CHECKING:
     from chalicelib.adapters.notify.port import Channel
@@ -78,7 +78,7 @@ def issue(
 
     retry_on_conflict(replace, what="the code", retry_on=(DuplicateKey,))
     link = f"{container.settings.public_base_url}{link_path}?token={link_token}" if link_path else ""
-    container.notifier.send(compose(purpose, channel, recipient, code=code, link=link))
+    send_to(container, channel, recipient, purpose, {"code": code, "link": link}, context="challenges")
 
 
 def consume(

@@ -2,9 +2,10 @@
 
 An invitation is a single-use, expiring bearer token sent by email or SMS; only an HMAC of it is stored. It can be
 accepted or declined only by the signed-in user whose verified email (or verified phone) it was sent to, so a forwarded
-or leaked link is useless to anyone else. Accepting creates (or reactivates) the membership first and then marks the
-invitation used; repeating an interrupted accept finishes it. An owner invited joins the group's owner list after the
-membership is written (``groups.change_owners``).
+or leaked link is useless to anyone else. When the provider refuses the message the invitation is revoked at once
+(audited) and the request answers 503, so no pending invitation is left whose link nobody received. Accepting creates
+(or reactivates) the membership first and then marks the invitation used; repeating an interrupted accept finishes it.
+An owner invited joins the group's owner list after the membership is written (``groups.change_owners``).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import secrets
 import uuid
 from typing import TYPE_CHECKING, Any
 
+from chalicelib.adapters.notify.port import DeliveryFailed
 from chalicelib.adapters.store.port import CollectionSpec, DuplicateKey, Index
 from chalicelib.domain.errors import Conflict, Forbidden, NotFound, VersionConflict
 from chalicelib.domain.policy import Role
@@ -23,7 +25,7 @@ from chalicelib.observability import record_event
 from chalicelib.services import audit, groups
 from chalicelib.services.access import ACTIVE, Membership, membership_collection, membership_id, membership_stays
 from chalicelib.services.members import merged_weights
-from chalicelib.services.messages import compose
+from chalicelib.services.notifications import send_to
 from chalicelib.services.users import display_name, get_user, normalize_email
 
 if TYPE_CHECKING:
@@ -97,10 +99,13 @@ def invite(container: Container, actor: Membership, *, request: InvitationCreate
     link = f"{container.settings.public_base_url}/invitations?token={token}"
     inviter = display_name(container, actor.user_id) or "A sharemeter user"
     template = "group-invitation" if channel == "email" else "group-invitation-sms"
-    container.notifier.send(
-        compose(template, channel, recipient, group=str(group["name"]), inviter=inviter, link=link,
-                days=str(INVITATION_TTL_SECONDS // 86400))
-    )
+    days = str(INVITATION_TTL_SECONDS // 86400)
+    values = {"group": str(group["name"]), "inviter": inviter, "link": link, "days": days}
+    try:
+        send_to(container, channel, recipient, template, values, context="invitations")
+    except DeliveryFailed:
+        _settle(container, stored, "revoked", actor.user_id, client_ip)  # nobody got its link: not left pending
+        raise
     record_event("group.invited", group_id=actor.group_id, channel=channel)
     return invitation_view(stored)
 

@@ -15,7 +15,7 @@ from chalicelib.observability import record_event
 from chalicelib.services import sessions
 from chalicelib.services.accounts import reauthenticate
 from chalicelib.services.login import accept_totp
-from chalicelib.services.messages import compose
+from chalicelib.services.notifications import notify_user
 from chalicelib.services.users import get_user, user_collection
 
 if TYPE_CHECKING:
@@ -99,6 +99,6 @@ def _after_change(
     container: Container, user: Document, change: str, *, client_ip: str, user_agent: str
 ) -> dict[str, Any]:
     sessions.revoke_all(container, user["_id"], reason="mfa-changed")
-    container.notifier.send(compose("mfa-changed", "email", user["email"], change=change))
+    notify_user(container, user, "mfa-changed", {"change": change}, context="mfa", to_account_email=True)
     record_event("user.mfa_changed", user_id=user["_id"], change=change)
     return sessions.start(container, user, client_ip=client_ip, user_agent=user_agent)

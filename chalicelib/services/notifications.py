@@ -47,19 +47,19 @@ def notify_user(
     container: Container,
     user: Document,
     template: str,
+    values: Mapping[str, str] | None = None,
     *,
     context: str,
     to_account_email: bool = False,
     log_fields: Mapping[str, str] | None = None,
-    **values: str,
 ) -> bool:
-    """Send ``template`` to ``user``; False (logged, never raised) when the provider refused it.
+    """Send ``template`` filled with ``values`` to ``user``; False (logged, never raised) when the provider refused it.
 
     ``to_account_email``: for security notices, which go to the account email whatever the preferences say.
     ``context`` names the caller in the log (``reading_reminders``); ``log_fields`` adds ids (``meter_id``).
     """
     channel, address = account_email(user) if to_account_email else preferred_contact(user)
-    message = compose(template, channel, address, **values)
+    message = compose(template, channel, address, **(values or {}))
     try:
         container.notifier.send(message)
     except DeliveryFailed:
@@ -69,10 +69,11 @@ def notify_user(
 
 
 def send_to(
-    container: Container, channel: Channel, recipient: str, template: str, *, context: str, **values: str
+    container: Container, channel: Channel, recipient: str, template: str, values: Mapping[str, str] | None = None,
+    *, context: str,
 ) -> None:
     """Send a message the recipient needs to go on; raises the port's ``DeliveryFailed`` (503) when refused."""
-    message = compose(template, channel, recipient, **values)
+    message = compose(template, channel, recipient, **(values or {}))
     try:
         container.notifier.send(message)
     except DeliveryFailed:

@@ -10,6 +10,7 @@ from chalicelib.jobs import payment_reminders
 from chalicelib.services import ledger
 from tests.integration.bill_helpers import cast_since, issued, pay
 from tests.integration.conftest import Api
+from tests.integration.notify_helpers import RefusingFor
 
 PERIOD = {"from": "2027-10-01", "to": "2027-10-31"}
 
@@ -78,3 +79,31 @@ def test_reminder_run_at_a_zoned_instant_compares_in_utc(api: Api) -> None:
 def test_utc_iso_at_converts_any_zone_to_utc() -> None:
     moment = datetime(2027, 11, 13, 9, tzinfo=ZoneInfo("Europe/Berlin"))
     assert utc_iso_at(moment) == "2027-11-13T08:00:00.000000Z"
+
+
+def test_a_refused_reminder_does_not_stop_the_others_and_is_sent_again_next_run(api: Api) -> None:
+    group = cast_since(api, datetime(2027, 9, 20, 10, tzinfo=UTC), datetime(2027, 11, 2, 10, tzinfo=UTC))
+    owner, admin, member = (group.people[r] for r in ("owner", "admin", "member"))
+    bill = issued(api, group, {"period": PERIOD, "total": "90.00", "method": "equal"})
+    outbox = api.container.notifier
+    # GIVEN the provider refuses the admin's address
+    api.container.notifier = RefusingFor(admin.email, outbox)  # type: ignore[misc]
+    soon = datetime(2027, 11, 13, 8, tzinfo=UTC)
+    # WHEN the job runs
+    first = payment_reminders.run(api.container, soon)
+    api.container.notifier = outbox  # type: ignore[misc]  # the provider takes the address again
+    # THEN the others are reminded and marked, the admin is neither
+    assert first.reminders == 3 and first.failed == 1
+    assert _sent(api, owner.email) == ["payment-reminder-due"] and _sent(api, member.email) == ["payment-reminder-due"]
+    assert _sent(api, admin.email) == []
+    stored = ledger.bill_collection(api.container).get(bill["id"]) or {}
+    assert set(stored["reminded"]) == {owner.user_id, member.user_id}
+    assert stored["next_reminder_at"] == utc_iso_at(soon)
+    # WHEN the job runs an hour later
+    second = payment_reminders.run(api.container, soon + timedelta(hours=1))
+    # THEN only the admin gets the reminder, once, and the bill moves on to its overdue reminder
+    assert second.reminders == 1 and second.failed == 0
+    assert _sent(api, admin.email) == ["payment-reminder-due"]
+    assert _sent(api, owner.email) == ["payment-reminder-due"] and _sent(api, member.email) == ["payment-reminder-due"]
+    stored = ledger.bill_collection(api.container).get(bill["id"]) or {}
+    assert stored["reminded"][admin.user_id] == ["due_soon"] and stored["next_reminder_at"] > utc_iso_at(soon)

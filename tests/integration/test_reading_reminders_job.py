@@ -5,39 +5,20 @@ from __future__ import annotations
 
 import io
 import time
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 
 from chalicelib.adapters.notify.outbox import OutboxNotifier
-from chalicelib.adapters.notify.port import DeliveryFailed, Message, Notifier
 from chalicelib.jobs import reading_reminders
 from tests.integration.conftest import Api
 from tests.integration.group_helpers import Person, add_member, create_group, person
+from tests.integration.notify_helpers import RefusingFor
 
 INSTALLED = "2025-01-01T00:00:00Z"
 # 2027-03-30 10:00 UTC is 12:00 in Berlin, inside the three-day window that ends with March 31
 FROZEN = datetime(2027, 3, 30, 10, tzinfo=UTC)
-
-
-@dataclass
-class RefusingFor:
-    """A notifier that refuses every message to one recipient, like SES refusing an address, and passes the rest on."""
-
-    refused: str
-    inner: Notifier
-
-    def send(self, message: Message) -> str:
-        if message.recipient == self.refused:
-            raise DeliveryFailed("email delivery failed")
-        return self.inner.send(message)
-
-    def ping(self) -> None:
-        self.inner.ping()
-
-
 
 
 @pytest.fixture
