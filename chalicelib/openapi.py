@@ -107,7 +107,8 @@ def _operation(endpoint: Endpoint, schemas: _Schemas) -> dict[str, Any]:
         success["content"] = {endpoint.media_type: {}}  # a file: no JSON schema to give
     operation["responses"][str(endpoint.status)] = success
     problem = {"application/problem+json": {"schema": schemas.ref(Problem)}}
-    statuses = set(endpoint.errors) | ({401} if endpoint.auth else set())
+    # 503 everywhere: any route may find a backend unavailable or lose every retry (``contended``); it has Retry-After
+    statuses = set(endpoint.errors) | {503} | ({401} if endpoint.auth else set())
     if endpoint.body is not None:
         statuses |= {400, 413, 415}
     for status in sorted(statuses):

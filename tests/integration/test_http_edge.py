@@ -89,6 +89,7 @@ def test_openapi_document_is_valid_3_1_and_covers_every_route(api: Api) -> None:
     request_schema = login["requestBody"]["content"]["application/json"]["schema"]
     assert request_schema == {"$ref": "#/components/schemas/LoginRequest"}
     assert "429" in login["responses"]
+    assert all("503" in op["responses"] for ops in spec["paths"].values() for op in ops.values())
 
 
 def test_dev_outbox_lists_messages_locally(api: Api) -> None:
