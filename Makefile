@@ -1,9 +1,10 @@
-# sharemeter: `make run` serves the API on embedded defaults; `make test` runs lint, types and every test.
+# sharemeter: `make run` serves the API and the web app on embedded defaults; `make test` runs lint, types and every test.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PORT ?= 8000
+WEB_PORT ?= 5173
 
 CHECKOV_STAMP := $(VENV)/checkov/.installed
 
@@ -16,7 +17,7 @@ $(STAMP): requirements.txt requirements-dev.txt $(wildcard layers/*/requirements
 	touch $(STAMP)
 
 run: $(STAMP)
-	$(BIN)/chalice local --host 127.0.0.1 --port $(PORT) --stage local
+	$(BIN)/python -m tools.run --port $(PORT) --web-port $(WEB_PORT)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
