@@ -5,10 +5,20 @@ the secret is stored. Refreshing rotates the secret; presenting an already-rotat
 revokes the whole family (RFC 9700 4.14.2). Access tokens (15 min) carry the session id; every request checks, in one
 round trip to the denylist port (``container.denylist``, Redis), that neither the token's ``jti`` nor its session has
 been revoked (ASVS V7.4.1). When the denylist cannot be reached the request is refused with a 503 (fail closed).
+
+Two tabs, one session: tabs share the browser's refresh cookie, so when two of them refresh at once both present the
+same secret, and one of them rotates it first. For ``REFRESH_GRACE_SECONDS`` after a rotation the secret it retired
+gets the same successor again (with a fresh access token) instead of counting as reuse; after that, it is reuse as
+before. The successor is not stored anywhere, not even encrypted: it is derived, ``HMAC(pepper, session id, retired
+secret)``, so whoever presents the retired secret within the window (and only they) can be given it again, and the
+session document keeps nothing but hashes (its ``grace`` records which hash and until when). Every decision is made on
+the one session document and written with its ``version`` (``retry_on_conflict``: a refresh that lost the race decides
+again on what the winner wrote), so concurrent refreshes agree without a transaction.
 """
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
 import secrets
@@ -18,7 +28,7 @@ from typing import TYPE_CHECKING, Any
 
 from chalicelib.adapters.jwt_codec import TokenKind
 from chalicelib.adapters.store.port import CollectionSpec, Index
-from chalicelib.domain.errors import AuthenticationFailed, VersionConflict
+from chalicelib.domain.errors import AuthenticationFailed
 from chalicelib.domain.timestamps import utc_iso
 from chalicelib.observability import record_event
 from chalicelib.services.concurrency import retry_on_conflict
@@ -29,6 +39,8 @@ if TYPE_CHECKING:
 
 SESSIONS = CollectionSpec("sessions", indexes=(Index(("user_id",)),), expires_field="expires_at")
 REMEMBERED_ROTATIONS = 20
+REFRESH_GRACE_SECONDS = 30
+_SUCCESSOR_LABEL = b"sharemeter refresh-token successor v1\0"
 _INVALID = "invalid or expired token"
 
 
@@ -94,33 +106,55 @@ def _token_pair(container: Container, user_id: str, session_id: str, secret: str
 
 
 def refresh(container: Container, refresh_token: str) -> dict[str, Any]:
-    """Rotate: the presented secret is retired and a new pair issued. Reusing a retired secret revokes the family."""
+    """Rotate: the presented secret is retired and a new pair issued. Reusing a retired secret revokes the family,
+    except within ``REFRESH_GRACE_SECONDS`` of its retirement, which answers with the same successor (module doc)."""
     session_id, _, secret = refresh_token.partition(".")
+    if not session_id or not secret:
+        raise AuthenticationFailed(_INVALID)
     sessions = _session_collection(container)
-    session = sessions.get(session_id) if session_id and secret else None
-    if session is None or session["revoked"]:
-        raise AuthenticationFailed(_INVALID)
     digest = _digest(secret)
-    if any(hmac.compare_digest(digest, old) for old in session["rotated_hashes"]):
-        revoke(container, session_id, reason="refresh-token-reuse")
-        raise AuthenticationFailed(_INVALID)
-    if not hmac.compare_digest(digest, session["secret_hash"]):
-        raise AuthenticationFailed(_INVALID)
-    new_secret = secrets.token_urlsafe(32)
-    now = container.clock()
-    try:
-        sessions.update(
-            session_id,
-            {
-                "secret_hash": _digest(new_secret),
+    successor = _successor(container, session_id, secret)
+
+    def attempt() -> dict[str, Any]:
+        session = sessions.get(session_id)
+        if session is None or session["revoked"]:
+            raise AuthenticationFailed(_INVALID)
+        now = container.clock()
+        if hmac.compare_digest(digest, session["secret_hash"]):
+            changes = {
+                "secret_hash": _digest(successor),
                 "rotated_hashes": [*session["rotated_hashes"], digest][-REMEMBERED_ROTATIONS:],
+                "grace": {"hash": digest, "until": int(now) + REFRESH_GRACE_SECONDS},
                 "last_used_at": utc_iso(now),
-            },
-            expected_version=session["version"],
-        )
-    except VersionConflict:
-        raise AuthenticationFailed(_INVALID) from None  # a concurrent refresh with the same token won
-    return _token_pair(container, session["user_id"], session_id, new_secret)
+            }
+            sessions.update(session_id, changes, expected_version=session["version"])
+            return _token_pair(container, session["user_id"], session_id, successor)
+        if _is_retired_within_grace(session, digest, successor, now):
+            record_event("session.refresh_replayed", session_id=session_id)
+            return _token_pair(container, session["user_id"], session_id, successor)
+        if any(hmac.compare_digest(digest, old) for old in session["rotated_hashes"]):
+            revoke(container, session_id, reason="refresh-token-reuse")
+        raise AuthenticationFailed(_INVALID)
+
+    return retry_on_conflict(attempt, what="the session")
+
+
+def _successor(container: Container, session_id: str, secret: str) -> str:
+    """The secret that replaces ``secret`` in this session: derived, so a replay within the grace window gets it
+    again without it ever being stored (a keyed hash: unpredictable without both the pepper and ``secret``)."""
+    message = _SUCCESSOR_LABEL + session_id.encode() + b"\0" + secret.encode()
+    mac = hmac.new(container.settings.code_pepper.bytes(), message, hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(mac).rstrip(b"=").decode()
+
+
+def _is_retired_within_grace(session: Document, digest: str, successor: str, now: float) -> bool:
+    """``digest`` is the secret this session retired last, less than the grace window ago, for ``successor``."""
+    grace = session.get("grace") or {}
+    return (
+        hmac.compare_digest(digest, str(grace.get("hash", "")))
+        and now < float(grace.get("until", 0))
+        and hmac.compare_digest(session["secret_hash"], _digest(successor))
+    )
 
 
 def revoke(container: Container, session_id: str, *, reason: str) -> None:

@@ -121,7 +121,7 @@ def stack(tmp_path: Path) -> Iterator[Stack]:
     running.kill()  # only if a test failed half-way
 
 
-def sign_up(port: int, prefix: str, email: str) -> str:
+def sign_up(port: int, prefix: str, email: str) -> dict[str, Any]:
     password = "correct horse battery staple"
     status, _ = call(port, "POST", f"{prefix}/auth/register",
                      {"email": email, "password": password, "name": "Ann", "timezone": "UTC"})
@@ -133,7 +133,23 @@ def sign_up(port: int, prefix: str, email: str) -> str:
     assert call(port, "POST", f"{prefix}/auth/verify-email", {"email": email, "code": code})[0] == 200
     status, pair = call(port, "POST", f"{prefix}/auth/login", {"email": email, "password": password})
     assert status == 200
-    return str(pair["access_token"])
+    return dict(pair)
+
+
+def refresh_at_once(port: int, prefix: str, refresh_token: str, tabs: int) -> list[tuple[int, Any]]:
+    barrier = threading.Barrier(tabs)
+    answers: list[tuple[int, Any]] = []
+
+    def tab() -> None:
+        barrier.wait()
+        answers.append(call(port, "POST", f"{prefix}/auth/refresh", {"refresh_token": refresh_token}))
+
+    threads = [threading.Thread(target=tab) for _ in range(tabs)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return answers
 
 
 def write_groups(port: int, prefix: str, token: str, count: int) -> list[int]:
@@ -162,7 +178,8 @@ def test_both_urls_serve_writes_restart_nothing_and_ctrl_c_leaves_nothing_behind
     shell_status, _ = call(stack.web_port, "GET", "/")
     assert shell_status in {200, 503}  # 503 says how to build when web/dist is not there (--no-build)
 
-    token = sign_up(stack.api_port, "", "ann@example.org")
+    pair = sign_up(stack.api_port, "", "ann@example.org")
+    token = pair["access_token"]
     statuses = write_groups(stack.api_port, "", token, 20) + write_groups(stack.web_port, "/api", token, 20)
     assert statuses == [201] * 40
     assert stack.children() == children  # nothing restarted
@@ -179,7 +196,11 @@ def test_both_urls_serve_writes_restart_nothing_and_ctrl_c_leaves_nothing_behind
 
 def test_sigterm_stops_everything_and_the_data_survives(stack: Stack) -> None:
     stack.start()
-    token = sign_up(stack.web_port, "/api", "bob@example.org")
+    pair = sign_up(stack.web_port, "/api", "bob@example.org")
+    answers = refresh_at_once(stack.web_port, "/api", pair["refresh_token"], tabs=4)  # four tabs wake up at once
+    assert [status for status, _ in answers] == [200] * 4
+    assert len({answer["refresh_token"] for _, answer in answers}) == 1
+    token = answers[0][1]["access_token"]
     assert write_groups(stack.web_port, "/api", token, 1) == [201]
     children = stack.children()
     assert stack.stop(signal.SIGTERM) == 0
