@@ -128,7 +128,7 @@ class Container:
             raise PhotoStorageUnavailable("PHOTO_BUCKET is not configured on this stage")
         from chalicelib.adapters.photos.local import LocalPhotoStore
 
-        return LocalPhotoStore(self.settings.data_dir / "photos", base_url=self.settings.public_base_url,
+        return LocalPhotoStore(self.settings.data_dir / "photos", base_url=self.settings.public_api_url,
                                secret=self.settings.code_pepper.bytes(), clock=self.clock)
 
 

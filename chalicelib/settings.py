@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import json
 import os
+import re
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -21,6 +22,8 @@ SECRET_VARIABLES = {"jwt_secret": "JWT_SECRET", "code_pepper": "CODE_PEPPER", "f
 SECRETS_MANAGER_VARIABLES = (*SECRET_VARIABLES.values(), "MONGODB_URI", "REDIS_URL")
 SECRET_ARN_SUFFIX = "_SECRET_ARN"  # noqa: S105 (a variable-name suffix)
 REDIS_TLS_SCHEME = "rediss://"
+_ORIGIN = re.compile(r"https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?")
+_PATH_PREFIX = re.compile(r"(/[A-Za-z0-9._~-]+)*")
 
 
 class SettingsError(RuntimeError):
@@ -75,13 +78,20 @@ class Settings:
     photo_bucket: str | None = None
     photo_max_bytes: int = 10 * 1024 * 1024
     photo_link_ttl: int = 5 * 60
-    # http
+    # http: the web app's origin (links in messages land there) and where it reaches the API (same origin, under a
+    # path prefix: CloudFront's /api/* behaviour in production, make run's web server locally)
     max_body_bytes: int = 64 * 1024
-    public_base_url: str = "http://127.0.0.1:8000"
+    public_app_url: str = "http://127.0.0.1:5173"
+    public_api_prefix: str = "/api"
     trust_forwarded_for: bool = False
     # validate every JSON answer against its declared response model (the tests turn it on; see http/conformance.py)
     check_responses: bool = False
     log_level: str = "INFO"
+
+    @property
+    def public_api_url(self) -> str:
+        """The API as the browser reaches it: ``https://app.example.org/api``."""
+        return self.public_app_url + self.public_api_prefix
 
     @property
     def is_local(self) -> bool:
@@ -135,7 +145,8 @@ class Settings:
             photo_max_bytes=int(env.get("PHOTO_MAX_BYTES", cls.photo_max_bytes)),
             photo_link_ttl=int(env.get("PHOTO_LINK_TTL", cls.photo_link_ttl)),
             max_body_bytes=int(env.get("MAX_BODY_BYTES", cls.max_body_bytes)),
-            public_base_url=env.get("PUBLIC_BASE_URL", cls.public_base_url),
+            public_app_url=_app_url(env.get("PUBLIC_APP_URL", cls.public_app_url)),
+            public_api_prefix=_path_prefix(env.get("PUBLIC_API_PREFIX", cls.public_api_prefix)),
             trust_forwarded_for=_flag(env.get("TRUST_FORWARDED_FOR")),
             check_responses=_flag(env.get("SHAREMETER_CHECK_RESPONSES")),
             log_level=env.get("LOG_LEVEL", "INFO"),
@@ -191,6 +202,19 @@ def tracing_enabled(environ: Mapping[str, str] | None = None) -> bool:
 
 def _secret(value: str | None) -> Secret | None:
     return Secret(value) if value else None
+
+
+def _app_url(value: str) -> str:
+    """An origin (``scheme://host[:port]``): links are built on it and the CSRF check compares ``Origin`` with it."""
+    if not _ORIGIN.fullmatch(value.rstrip("/")):
+        raise SettingsError("PUBLIC_APP_URL must be an origin such as https://app.example.org (no path)")
+    return value.rstrip("/")
+
+
+def _path_prefix(value: str) -> str:
+    if not _PATH_PREFIX.fullmatch(value):
+        raise SettingsError("PUBLIC_API_PREFIX must be empty or a path such as /api (no trailing slash)")
+    return value
 
 
 def _flag(value: str | None) -> bool:

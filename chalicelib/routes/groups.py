@@ -22,6 +22,7 @@ from chalicelib.schemas.groups import (
     Invitation,
     InvitationCreate,
     InvitationPage,
+    InvitationPreview,
     InvitationToken,
     Joined,
     Member,
@@ -33,6 +34,7 @@ from chalicelib.schemas.groups import (
 )
 from chalicelib.services import audit, groups, invitations, members
 from chalicelib.services.access import Membership, authorize
+from chalicelib.services.throttle import throttle
 
 bp = Blueprint(__name__)
 TAGS = ("groups",)
@@ -157,6 +159,14 @@ def list_invitations(ctx: RequestContext, query: PageQuery, group_id: str) -> di
 def revoke_invitation(ctx: RequestContext, group_id: str, invitation_id: str) -> None:
     membership = _authorize(ctx, group_id, "member.invite")
     invitations.revoke(ctx.container, membership, invitation_id, client_ip=ctx.client_ip)
+
+
+@route(bp, "/invitations/preview", "POST", body=InvitationToken, response=InvitationPreview, auth=False,
+       tags=MEMBER_TAGS, summary="Who invites you to which group (the link's page, before sign-in)",
+       errors=(400, 404, 429))
+def preview_invitation(ctx: RequestContext, body: InvitationToken) -> dict[str, Any]:
+    throttle(ctx.container, "invitation-preview:ip", ctx.client_ip)
+    return invitations.preview(ctx.container, body.token)
 
 
 @route(bp, "/invitations/accept", "POST", body=InvitationToken, response=Joined, tags=MEMBER_TAGS,

@@ -174,6 +174,17 @@ class InvitationToken(StrictModel):
     token: OpaqueToken
 
 
+class InvitationPreview(BaseModel):
+    """The invitation behind a link, for its page before sign-in (``email``: the invited address, to prefill)."""
+
+    group_name: str
+    inviter: str
+    role: RoleName
+    channel: Literal["email", "sms"]
+    email: str | None
+    expires_at: str
+
+
 class Joined(BaseModel):
     group_id: str
     role: RoleName

@@ -15,7 +15,7 @@ from chalicelib.domain.passwords import check_password
 from chalicelib.domain.timestamps import utc_iso
 from chalicelib.domain.timezones import check_time_zone
 from chalicelib.observability import record_event
-from chalicelib.services import challenges, sessions
+from chalicelib.services import app_links, challenges, sessions
 from chalicelib.services.concurrency import retry_on_conflict
 from chalicelib.services.notifications import notify_user
 from chalicelib.services.throttle import is_allowed, throttle
@@ -34,8 +34,6 @@ if TYPE_CHECKING:
     from chalicelib.schemas.auth import PasswordChange, PasswordReset, ProfileUpdate, RegisterRequest
     from chalicelib.services.sessions import Principal
 
-VERIFY_LINK_PATH = "/verify-email"
-RESET_LINK_PATH = "/reset-password"
 
 
 class EmailTaken(Conflict):
@@ -82,7 +80,7 @@ def register(container: Container, request: RegisterRequest, *, client_ip: str) 
     record_event("user.registered", user_id=user["_id"])
     challenges.issue(
         container, user_id=user["_id"], purpose="verify-email", channel="email", recipient=email,
-        link_path=VERIFY_LINK_PATH,
+        link_page=app_links.VERIFY_EMAIL,
     )
     if request.phone:
         challenges.issue(container, user_id=user["_id"], purpose="verify-phone", channel="sms", recipient=request.phone)
@@ -112,7 +110,7 @@ def resend_verification(container: Container, email: str, *, client_ip: str) -> 
         return  # the same answer in every case: nothing tells which addresses have unverified accounts
     challenges.issue(
         container, user_id=user["_id"], purpose="verify-email", channel="email", recipient=user["email"],
-        link_path=VERIFY_LINK_PATH,
+        link_page=app_links.VERIFY_EMAIL,
     )
 
 
@@ -210,7 +208,7 @@ def request_password_reset(container: Container, email: str, *, client_ip: str) 
         return
     challenges.issue(
         container, user_id=user["_id"], purpose="password-reset", channel="email", recipient=user["email"],
-        link_path=RESET_LINK_PATH,
+        link_page=app_links.RESET_PASSWORD, link_query={"email": user["email"]},
     )
 
 

@@ -8,6 +8,7 @@ challenge for the same purpose replaces the old one.
 from __future__ import annotations
 
 import secrets
+from collections.abc import Mapping
 from contextlib import suppress
 from typing import TYPE_CHECKING, Literal
 
@@ -15,6 +16,7 @@ from chalicelib.adapters.store.port import CollectionSpec, DuplicateKey, Index
 from chalicelib.domain.errors import ValidationFailed, VersionConflict
 from chalicelib.domain.otp import codes_match, hash_code, new_numeric_code
 from chalicelib.domain.timestamps import utc_iso
+from chalicelib.services.app_links import app_link
 from chalicelib.services.concurrency import retry_on_conflict
 from chalicelib.services.notifications import send_to
 
@@ -51,12 +53,14 @@ def issue(
     channel: Channel,
     recipient: str,
     bound_to: str | None = None,
-    link_path: str | None = None,
+    link_page: str | None = None,
+    link_query: Mapping[str, str] | None = None,
 ) -> None:
-    """Create the challenge and send its code (and a link, when ``link_path`` is given) to ``recipient``."""
+    """Create the challenge and send its code to ``recipient``, and a link to the app's ``link_page`` when given
+    (``?token=`` plus ``link_query``)."""
     pepper = container.settings.code_pepper.bytes()
     code = new_numeric_code()
-    link_token = secrets.token_urlsafe(32) if link_path else None
+    link_token = secrets.token_urlsafe(32) if link_page else None
     now = container.clock()
     challenge_id = _challenge_id(purpose, user_id, bound_to)
     document: Document = {
@@ -77,7 +81,9 @@ def issue(
         collection.insert(document)  # DuplicateKey: a concurrent request issued one between delete and insert
 
     retry_on_conflict(replace, what="the code", retry_on=(DuplicateKey,))
-    link = f"{container.settings.public_base_url}{link_path}?token={link_token}" if link_path else ""
+    link = ""
+    if link_page and link_token:
+        link = app_link(container.settings.public_app_url, link_page, token=link_token, **(link_query or {}))
     send_to(container, channel, recipient, purpose, {"code": code, "link": link}, context="challenges")
 
 

@@ -24,6 +24,7 @@ from chalicelib.domain.timestamps import utc_iso
 from chalicelib.observability import record_event
 from chalicelib.services import audit, groups
 from chalicelib.services.access import ACTIVE, Membership, membership_collection, membership_id, membership_stays
+from chalicelib.services.app_links import ACCEPT_INVITATION, app_link
 from chalicelib.services.members import merged_weights
 from chalicelib.services.notifications import send_to
 from chalicelib.services.users import display_name, get_user, normalize_email
@@ -96,7 +97,7 @@ def invite(container: Container, actor: Membership, *, request: InvitationCreate
         after={"channel": channel, "recipient": recipient, "role": role.value}, client_ip=client_ip,
     )
     stored = audit.insert_with(container, invitation_collection(container), invitation, pending)
-    link = f"{container.settings.public_base_url}/invitations?token={token}"
+    link = app_link(container.settings.public_app_url, ACCEPT_INVITATION, token=token)
     inviter = display_name(container, actor.user_id) or "A sharemeter user"
     template = "group-invitation" if channel == "email" else "group-invitation-sms"
     days = str(INVITATION_TTL_SECONDS // 86400)
@@ -124,12 +125,33 @@ def revoke(container: Container, actor: Membership, invitation_id: str, *, clien
     _settle(container, invitation, "revoked", actor.user_id, client_ip)
 
 
-def _open_invitation(container: Container, user_id: str, token: str, client_ip: str) -> tuple[Document, Document]:
-    """The pending, unexpired invitation behind ``token`` if it was sent to this user, and the user."""
+def preview(container: Container, token: str) -> dict[str, Any]:
+    """What the invitation link's page shows before anyone signs in: who invites to which group, with which role,
+    and (for an email invitation) the address to sign up or sign in with. Only the link's holder can ask."""
+    invitation = _pending(container, token)
+    group = groups.load(container, invitation["group_id"])
+    return {
+        "group_name": group["name"],
+        "inviter": display_name(container, invitation["invited_by"]) or "A sharemeter user",
+        "role": invitation["role"],
+        "channel": invitation["channel"],
+        "email": invitation["recipient"] if invitation["channel"] == "email" else None,
+        "expires_at": utc_iso(invitation["expires_at"]),
+    }
+
+
+def _pending(container: Container, token: str) -> Document:
+    """The pending, unexpired invitation behind ``token``."""
     invitation = invitation_collection(container).find_one({"token_hash": _token_hash(container, token)})
-    user = get_user(container, user_id)
     if invitation is None or invitation["status"] != PENDING or invitation["expires_at"] <= container.clock():
         raise InvitationInvalid(_INVALID_INVITATION)
+    return invitation
+
+
+def _open_invitation(container: Container, user_id: str, token: str, client_ip: str) -> tuple[Document, Document]:
+    """The pending, unexpired invitation behind ``token`` if it was sent to this user, and the user."""
+    invitation = _pending(container, token)
+    user = get_user(container, user_id)
     if invitation["channel"] == "email":
         matches = normalize_email(user["email"]) == invitation["recipient"] and bool(user.get("email_verified"))
     else:

@@ -19,6 +19,7 @@ LIMITS: dict[str, Limit] = {
     "code-send:ip": Limit(count=20, period_seconds=3600, burst=5),
     "reset:account": Limit(count=10, period_seconds=3600, burst=5),
     "refresh:ip": Limit(count=60, period_seconds=60, burst=20),
+    "invitation-preview:ip": Limit(count=30, period_seconds=60, burst=10),  # tokens are 256-bit: this only slows scans
 }
 
 

@@ -197,6 +197,8 @@ def test_both_urls_serve_writes_restart_nothing_and_ctrl_c_leaves_nothing_behind
 def test_sigterm_stops_everything_and_the_data_survives(stack: Stack) -> None:
     stack.start()
     pair = sign_up(stack.web_port, "/api", "bob@example.org")
+    _, outbox = call(stack.web_port, "GET", "/api/dev/outbox?recipient=bob@example.org")
+    assert f"http://127.0.0.1:{stack.web_port}/verify-email?token=" in outbox[0]["body"]  # links follow WEB_PORT
     answers = refresh_at_once(stack.web_port, "/api", pair["refresh_token"], tabs=4)  # four tabs wake up at once
     assert [status for status, _ in answers] == [200] * 4
     assert len({answer["refresh_token"] for _, answer in answers}) == 1

@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 import redis
@@ -81,6 +82,16 @@ class Api:
                 assert found, message
                 return found.group(1)
         raise AssertionError(f"no {template or ''} message for {recipient}")
+
+    def last_link(self, recipient: str, template: str) -> tuple[str, dict[str, str]]:
+        """The app page (origin and path) and the query of the link in the newest ``template`` message."""
+        for message in self.outbox(recipient):
+            if message["template"] == template:
+                found = re.search(r"https?://\S+", message["body"])
+                assert found, message
+                link = urlsplit(found.group(0))
+                return f"{link.scheme}://{link.netloc}{link.path}", dict(parse_qsl(link.query))
+        raise AssertionError(f"no {template} message for {recipient}")
 
     def register_verified(self, email: str, password: str = "correct horse battery staple", **extra: Any) -> str:
         """Register and verify an account; returns an access token."""

@@ -41,11 +41,11 @@ def test_verification_code_is_single_use(api: Api) -> None:
     assert again.status == 400 and again.json["type"] == PROBLEMS + "invalid-code"
 
 
-def test_verification_link_token_verifies_the_email(api: Api) -> None:
+def test_verification_link_opens_the_apps_page_and_its_token_verifies_the_email(api: Api) -> None:
     api.post("/auth/register", {"email": "link@example.org", "password": PASSWORD, "name": "Link"})
-    body = api.outbox("link@example.org")[0]["body"]
-    token = body.split("token=")[1].split()[0]
-    assert api.post("/auth/verify-email", {"token": token}).status == 200
+    page, query = api.last_link("link@example.org", "verify-email")
+    assert page == "http://127.0.0.1:5173/verify-email" and list(query) == ["token"]  # PUBLIC_APP_URL's page
+    assert api.post("/auth/verify-email", {"token": query["token"]}).status == 200
     assert api.post("/auth/login", {"email": "link@example.org", "password": PASSWORD}).status == 200
 
 
@@ -277,8 +277,9 @@ def test_email_change_to_a_taken_address_is_refused_at_confirmation(api: Api) ->
 def test_password_reset_by_link_token_works_once(api: Api) -> None:
     api.register_verified("linkreset@example.org")
     api.post("/auth/password/forgot", {"email": "linkreset@example.org"})
-    body = api.outbox("linkreset@example.org")[0]["body"]
-    token = body.split("token=")[1].split()[0]
+    page, query = api.last_link("linkreset@example.org", "password-reset")
+    assert page == "http://127.0.0.1:5173/reset-password" and query["email"] == "linkreset@example.org"
+    token = query["token"]
     new = "a passphrase set from the link"
     reset = {"email": "linkreset@example.org", "token": token, "new_password": new}
     assert api.post("/auth/password/reset", reset).status == 204
