@@ -12,7 +12,7 @@ from typing import Any
 from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
-from chalicelib.http import ENDPOINTS, Endpoint
+from chalicelib.http import ENDPOINTS, Endpoint, token_cookie
 from chalicelib.http.routing import JSON
 from chalicelib.schemas.common import Problem
 
@@ -31,6 +31,24 @@ _REASONS = {
 
 
 REF_TEMPLATE = "#/components/schemas/{model}"
+_TRANSPORT_PARAMETER = {
+    "name": token_cookie.TRANSPORT_HEADER, "in": "header", "required": False,
+    "schema": {"type": "string", "enum": [token_cookie.COOKIE_TRANSPORT]},
+    "description": f"`{token_cookie.COOKIE_TRANSPORT}`: the refresh token comes as the HttpOnly "
+                   f"`{token_cookie.COOKIE_NAME}` cookie instead of in the body (browsers); a cross-site request is "
+                   "refused (403)",
+}
+_COOKIE_PARAMETER = {
+    "name": token_cookie.COOKIE_NAME, "in": "cookie", "required": False, "schema": {"type": "string"},
+    "description": f"the refresh token, read only with `{token_cookie.TRANSPORT_HEADER}: "
+                   f"{token_cookie.COOKIE_TRANSPORT}` and an empty body",
+}
+_COOKIE_HEADERS = {
+    "issue": f"with `{token_cookie.TRANSPORT_HEADER}: {token_cookie.COOKIE_TRANSPORT}`: "
+             f"`{token_cookie.COOKIE_NAME}=<refresh token>; HttpOnly; Secure; SameSite=Strict; Path=<api prefix>/auth; "
+             "Max-Age=<refresh token lifetime>`",
+    "clear": f"`{token_cookie.COOKIE_NAME}=; HttpOnly; Secure; SameSite=Strict; Path=<api prefix>/auth; Max-Age=0`",
+}
 
 
 def build_spec(registered: Mapping[str, Mapping[str, object]], *, title: str, version: str) -> dict[str, Any]:
@@ -109,6 +127,9 @@ def _operation(endpoint: Endpoint, schemas: _Schemas) -> dict[str, Any]:
     problem = {"application/problem+json": {"schema": schemas.ref(Problem)}}
     # 503 everywhere: any route may find a backend unavailable or lose every retry (``contended``); it has Retry-After
     statuses = set(endpoint.errors) | {503} | ({401} if endpoint.auth else set())
+    if endpoint.refresh_cookie is not None:
+        _describe_cookie(operation, success, endpoint.refresh_cookie)
+        statuses |= {403} if endpoint.refresh_cookie != "clear" else set()
     if endpoint.body is not None:
         statuses |= {400, 413, 415}
     for status in sorted(statuses):
@@ -116,6 +137,17 @@ def _operation(endpoint: Endpoint, schemas: _Schemas) -> dict[str, Any]:
     if endpoint.auth:
         operation["security"] = [{"bearer": []}]
     return operation
+
+
+def _describe_cookie(operation: dict[str, Any], success: dict[str, Any], use: token_cookie.CookieUse) -> None:
+    """The refresh-token cookie of a route (``chalicelib.http.token_cookie``): its request header and cookie, and
+    the ``Set-Cookie`` of the answer."""
+    if use != "clear":
+        operation["parameters"].append(dict(_TRANSPORT_PARAMETER))
+    if use == "rotate":
+        operation["parameters"].append(dict(_COOKIE_PARAMETER))
+    description = _COOKIE_HEADERS["clear" if use == "clear" else "issue"]
+    success["headers"] = {"Set-Cookie": {"description": description, "schema": {"type": "string"}}}
 
 
 def _slug(path: str) -> str:

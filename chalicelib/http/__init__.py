@@ -12,6 +12,8 @@ records the endpoint's models for OpenAPI (``chalicelib.openapi``). One job per 
   answer carries, and rendering a view's result.
 - ``etags``: ``ETag`` out, ``If-Match`` in (optimistic concurrency on the wire).
 - ``conformance``: declared responses are checked: an answer against its ``response=`` model (``check_responses``).
+- ``token_cookie``: the refresh token in an HttpOnly cookie for browsers (``X-Token-Transport: cookie``), with its
+  CSRF check.
 """
 
 from chalicelib.http.etags import expected_version, tagged

@@ -19,10 +19,12 @@ from chalice.app import Response
 from pydantic import BaseModel
 
 from chalicelib.domain.errors import AuthenticationFailed, DomainError
+from chalicelib.http import token_cookie
 from chalicelib.http.conformance import mismatches
 from chalicelib.http.parsing import parse_body, parse_query
 from chalicelib.http.problems import internal_error, problem_response
 from chalicelib.http.responses import success_response
+from chalicelib.http.token_cookie import CookieUse
 from chalicelib.observability import bind_correlation_id, logger
 
 if TYPE_CHECKING:
@@ -52,6 +54,7 @@ class Endpoint:
     errors: tuple[int, ...]
     max_body_bytes: int | None
     media_type: str = JSON
+    refresh_cookie: CookieUse | None = None
 
 
 ENDPOINTS: dict[tuple[str, str], Endpoint] = {}
@@ -113,16 +116,18 @@ def route(
     errors: tuple[int, ...] = (),
     max_body_bytes: int | None = None,
     media_type: str = JSON,
+    refresh_cookie: CookieUse | None = None,
 ) -> Callable[[View], View]:
     """Register ``view(ctx, [body=], [query=], **path_params)`` as ``method path`` on ``bp``.
 
     ``max_body_bytes`` raises the body limit for this route only (default: ``Settings.max_body_bytes``).
     ``media_type``: what a successful answer carries; anything but JSON (a file) needs no ``response`` model.
+    ``refresh_cookie`` marks a route that issues, rotates or ends a session's refresh token (``token_cookie``).
     """
     if response is None and status in (200, 201) and media_type == JSON:
         raise TypeError(f"{method} {path} answers JSON with {status}: declare its response model")
     endpoint = Endpoint(path, method, summary, tags, body, query, response, status, auth, errors, max_body_bytes,
-                        media_type)
+                        media_type, refresh_cookie)
 
     def decorate(view: View) -> View:
         ENDPOINTS[(path, method)] = endpoint
@@ -145,6 +150,8 @@ def _handle(bp: Blueprint | Chalice, endpoint: Endpoint, view: View, path_params
     try:
         container = _container_factory[0]()
         ctx = RequestContext(request=request, container=container, correlation_id=correlation_id)
+        if endpoint.refresh_cookie in {"issue", "rotate"} and token_cookie.wants_cookie(request):
+            token_cookie.refuse_cross_site(request, container.settings)
         if endpoint.auth:
             from chalicelib.services.sessions import authenticate
 
@@ -156,6 +163,8 @@ def _handle(bp: Blueprint | Chalice, endpoint: Endpoint, view: View, path_params
         if endpoint.query is not None:
             kwargs["query"] = parse_query(request, endpoint.query)
         result = view(ctx, **kwargs)
+        if endpoint.refresh_cookie is not None:
+            result = token_cookie.apply(endpoint.refresh_cookie, request, container.settings, result, endpoint.status)
     except DomainError as error:
         return problem_response(error, correlation_id)
     except Exception:

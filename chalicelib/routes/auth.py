@@ -6,7 +6,7 @@ from typing import Any
 
 from chalice.app import Blueprint
 
-from chalicelib.http import RequestContext, route
+from chalicelib.http import RequestContext, route, token_cookie
 from chalicelib.schemas.auth import (
     Accepted,
     EmailOnly,
@@ -48,32 +48,33 @@ def resend_verification(ctx: RequestContext, body: EmailOnly) -> dict[str, str]:
 
 
 @route(bp, "/auth/login", "POST", body=LoginRequest, response=LoginResult, auth=False, tags=TAGS,
-       summary="Sign in with email and password; answers with tokens or an MFA challenge",
+       refresh_cookie="issue", summary="Sign in with email and password; answers with tokens or an MFA challenge",
        errors=(400, 401, 403, 429))
 def sign_in(ctx: RequestContext, body: LoginRequest) -> dict[str, Any]:
     return login.login(ctx.container, body.email, body.password, client_ip=ctx.client_ip, user_agent=ctx.user_agent)
 
 
 @route(bp, "/auth/refresh", "POST", body=RefreshRequest, response=TokenPair, auth=False, tags=TAGS,
-       summary="Rotate the refresh token; reusing an old one revokes the session", errors=(400, 401, 429))
+       refresh_cookie="rotate", errors=(400, 401, 403, 429),
+       summary="Rotate the refresh token (body, or the sm_refresh cookie); reusing an old one revokes the session")
 def refresh(ctx: RequestContext, body: RefreshRequest) -> dict[str, Any]:
     throttle(ctx.container, "refresh:ip", ctx.client_ip)
-    return sessions.refresh(ctx.container, body.refresh_token)
+    return sessions.refresh(ctx.container, token_cookie.refresh_token_from(ctx.request, body.refresh_token))
 
 
-@route(bp, "/auth/logout", "POST", status=204, tags=TAGS,
+@route(bp, "/auth/logout", "POST", status=204, tags=TAGS, refresh_cookie="clear",
        summary="Sign out this session: its access and refresh tokens stop working", errors=(401,))
 def logout(ctx: RequestContext) -> None:
     sessions.logout(ctx.container, ctx.require_principal())
 
 
 @route(bp, "/auth/logout-all", "POST", status=204, tags=TAGS, summary="Sign out every session of this account",
-       errors=(401,))
+       errors=(401,), refresh_cookie="clear")
 def logout_all(ctx: RequestContext) -> None:
     sessions.revoke_all(ctx.container, ctx.require_principal().user_id, reason="logout-all")
 
 
-@route(bp, "/auth/password/change", "POST", body=PasswordChange, response=TokenPair, tags=TAGS,
+@route(bp, "/auth/password/change", "POST", body=PasswordChange, response=TokenPair, tags=TAGS, refresh_cookie="issue",
        summary="Change the password; every session is signed out and this one renewed", errors=(400, 401, 429))
 def change_password(ctx: RequestContext, body: PasswordChange) -> dict[str, Any]:
     return accounts.change_password(

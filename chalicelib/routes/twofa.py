@@ -32,7 +32,8 @@ def send_code(ctx: RequestContext, body: MfaSendRequest) -> dict[str, str]:
 
 
 @route(bp, "/auth/mfa/verify", "POST", body=MfaVerifyRequest, response=TokenPair, auth=False, tags=TAGS,
-       summary="Finish signing in with a TOTP, SMS, email or recovery code", errors=(400, 401, 429))
+       refresh_cookie="issue", summary="Finish signing in with a TOTP, SMS, email or recovery code",
+       errors=(400, 401, 429))
 def verify(ctx: RequestContext, body: MfaVerifyRequest) -> dict[str, Any]:
     return login.verify(ctx.container, body, client_ip=ctx.client_ip, user_agent=ctx.user_agent)
 
@@ -44,7 +45,7 @@ def setup_totp(ctx: RequestContext, body: PasswordConfirmation) -> dict[str, Any
     return mfa.setup_totp(ctx.container, ctx.require_principal(), body.password)
 
 
-@route(bp, "/auth/totp/confirm", "POST", body=CodeRequest, response=RecoveryCodes, tags=TAGS,
+@route(bp, "/auth/totp/confirm", "POST", body=CodeRequest, response=RecoveryCodes, tags=TAGS, refresh_cookie="issue",
        summary="Turn the authenticator app on with a first code; returns recovery codes once", errors=(400, 401))
 def confirm_totp(ctx: RequestContext, body: CodeRequest) -> dict[str, Any]:
     return mfa.confirm_totp(
@@ -52,7 +53,7 @@ def confirm_totp(ctx: RequestContext, body: CodeRequest) -> dict[str, Any]:
     )
 
 
-@route(bp, "/auth/mfa/methods", "POST", body=MfaMethodChange, response=TokenPair, tags=TAGS,
+@route(bp, "/auth/mfa/methods", "POST", body=MfaMethodChange, response=TokenPair, tags=TAGS, refresh_cookie="issue",
        summary="Turn SMS or email codes on or off, or the authenticator app off (password required)",
        errors=(400, 401))
 def change_method(ctx: RequestContext, body: MfaMethodChange) -> dict[str, Any]:

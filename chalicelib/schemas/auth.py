@@ -50,9 +50,14 @@ class LoginRequest(StrictModel):
     password: Password
 
 
+REFRESH_TOKEN_FIELD = Field(
+    default=None, description="absent when the request sent X-Token-Transport: cookie (the sm_refresh cookie has it)"
+)
+
+
 class TokenPair(BaseModel):
     access_token: str
-    refresh_token: str
+    refresh_token: str | None = REFRESH_TOKEN_FIELD
     token_type: Literal["Bearer"] = "Bearer"  # noqa: S105 (a scheme name)
     expires_in: int
 
@@ -79,7 +84,9 @@ class LoginResult(RootModel[TokenPair | MfaChallenge]):
 
 
 class RefreshRequest(StrictModel):
-    refresh_token: OpaqueToken
+    """``{}`` from a browser: with ``X-Token-Transport: cookie`` the ``sm_refresh`` cookie carries the token."""
+
+    refresh_token: OpaqueToken | None = None
 
 
 class TotpSetup(BaseModel):
@@ -95,7 +102,7 @@ class CodeRequest(StrictModel):
 class RecoveryCodes(BaseModel):
     recovery_codes: list[str]
     access_token: str
-    refresh_token: str
+    refresh_token: str | None = REFRESH_TOKEN_FIELD
     token_type: Literal["Bearer"] = "Bearer"  # noqa: S105 (a scheme name)
     expires_in: int
 

@@ -30,14 +30,21 @@ CHALICE = Path(sys.executable).parent / "chalice"
 
 
 def call(port: int, method: str, path: str, body: Any = None, token: str | None = None) -> tuple[int, Any]:
-    headers = {"Content-Type": "application/json"} | ({"Authorization": f"Bearer {token}"} if token else {})
+    status, answer, _ = exchange(port, method, path, body, token)
+    return status, answer
+
+
+def exchange(port: int, method: str, path: str, body: Any = None, token: str | None = None,
+             headers: dict[str, str] | None = None) -> tuple[int, Any, http.client.HTTPMessage]:
+    sent = {"Content-Type": "application/json"} | ({"Authorization": f"Bearer {token}"} if token else {})
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
     try:
-        connection.request(method, path, body=json.dumps(body) if body is not None else None, headers=headers)
+        connection.request(method, path, body=json.dumps(body) if body is not None else None,
+                           headers=sent | (headers or {}))
         answer = connection.getresponse()
         raw = answer.read()
         is_json = "json" in (answer.getheader("content-type") or "")
-        return answer.status, json.loads(raw) if raw and is_json else raw
+        return answer.status, json.loads(raw) if raw and is_json else raw, answer.headers
     finally:
         connection.close()
 
@@ -203,6 +210,16 @@ def test_sigterm_stops_everything_and_the_data_survives(stack: Stack) -> None:
     assert [status for status, _ in answers] == [200] * 4
     assert len({answer["refresh_token"] for _, answer in answers}) == 1
     token = answers[0][1]["access_token"]
+    # as the web app does it: the refresh token in the HttpOnly cookie, through the app's origin
+    browser = {"X-Token-Transport": "cookie", "Sec-Fetch-Site": "same-origin",
+               "Origin": f"http://127.0.0.1:{stack.web_port}"}
+    login = {"email": "bob@example.org", "password": "correct horse battery staple"}
+    status, body, headers = exchange(stack.web_port, "POST", "/api/auth/login", login, headers=browser)
+    cookie = headers["Set-Cookie"]
+    assert status == 200 and "refresh_token" not in body and "; Path=/api/auth;" in cookie and "HttpOnly" in cookie
+    status, body, headers = exchange(stack.web_port, "POST", "/api/auth/refresh", {},
+                                     headers=browser | {"Cookie": cookie.split(";")[0]})
+    assert status == 200 and headers["Set-Cookie"] != cookie
     assert write_groups(stack.web_port, "/api", token, 1) == [201]
     children = stack.children()
     assert stack.stop(signal.SIGTERM) == 0

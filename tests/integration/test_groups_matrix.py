@@ -71,6 +71,9 @@ CASES = (
         "DELETE", f"{_g(c)}/invitations/{_pending_invitation(api, c)}", token=t), _expect(204, 204, 403, 403)),
     Case("accept unknown invitation", lambda api, c, r, t: api.post(
         "/invitations/accept", {"token": secrets.token_urlsafe(32)}, token=t), _expect(404, 404, 404, 404)),
+    Case("preview unknown invitation (no sign-in needed)", lambda api, c, r, t: api.post(
+        "/invitations/preview", {"token": secrets.token_urlsafe(32)}, token=t),
+        _expect(404, 404, 404, 404, 404) | {"anonymous": 404}),
     Case("decline unknown invitation", lambda api, c, r, t: api.post(
         "/invitations/decline", {"token": secrets.token_urlsafe(32)}, token=t), _expect(404, 404, 404, 404)),
     Case("read audit log", lambda api, c, r, t: api.get(_g(c) + "/audit", token=t), _expect(200, 200, 403, 403)),

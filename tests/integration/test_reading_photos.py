@@ -49,9 +49,9 @@ def ask_upload(api: Api, metered: Metered, role: str, reading_id: str, by: str,
 
 
 def local_path(url: str) -> str:
-    """The path and query of a local link, for the chalice test client."""
+    """The API path and query of a local link (which the browser reaches under the app's /api), for the test client."""
     parts = urlsplit(url)
-    return f"{parts.path}?{parts.query}"
+    return f"{parts.path.removeprefix('/api')}?{parts.query}"
 
 
 def put(api: Api, ticket: dict[str, Any], body: bytes, content_type: str | None = None) -> Response:
