@@ -1,7 +1,7 @@
 """The web app's server for ``make run``, shaped like production's CloudFront: ``web/dist`` as static files with the
-SPA fallback (a path without a file extension that is not a file gets ``index.html``), every request under ``/api/``
-proxied to the API with the prefix stripped, and the app's security headers (``infra/web_headers.py``) on every
-answer that is not the API's own.
+SPA fallback (a path whose last segment has no file extension gets ``index.html``), every request under ``/api/``
+proxied to the API with the prefix stripped (production's ``/api/*`` behaviour), and the app's security headers
+(``infra/web_headers.py``) on every answer that is not the API's own.
 
 Hashed build assets (``/assets/...``) are cached for a year; everything else (``index.html``, the service worker, the
 manifest) is revalidated on every load (``no-cache`` with an ``ETag``). Text is gzipped when the browser accepts it,
@@ -113,20 +113,19 @@ class AppRequestHandler(BaseHTTPRequestHandler):
         self._answer(200, body, headers)
 
     def _resolve(self, path: str) -> Path | None:
+        """The SPA shell for an app route (no file extension in the last segment: the rule of production's CloudFront
+        function), else the file inside dist, or None (never anything outside dist)."""
         dist = self.app.dist
-        """The file for ``path`` inside dist, the SPA shell for an app route, or None (never outside dist)."""
         if "\x00" in path or "\\" in path:
             return None
         parts = [part for part in PurePosixPath(path).parts if part not in {"/", ""}]
+        if not parts or "." not in parts[-1]:
+            return dist / SPA_SHELL  # /groups/abc: the app's router takes it from here
         if any(part in {".", ".."} or part.startswith(".") for part in parts):
             return None
-        candidate = dist.joinpath(*parts) if parts else dist / SPA_SHELL
-        if candidate.is_dir():
-            candidate = candidate / SPA_SHELL
+        candidate = dist.joinpath(*parts)
         if candidate.is_file() and candidate.resolve().is_relative_to(dist.resolve()):
             return candidate
-        if not parts or "." not in parts[-1]:
-            return dist / SPA_SHELL  # an app route such as /groups/abc: the app's router takes it from here
         return None
 
     def _plain(self, status: int, text: str, *, extra: dict[str, str] | None = None) -> None:
