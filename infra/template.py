@@ -15,7 +15,7 @@ from typing import Any
 from chalice.utils import to_cfn_resource_name
 
 from chalicelib.route_groups import JOBS_ONLY
-from infra import network, operations, scanner
+from infra import app_hosting, network, operations, scanner
 from infra.discovery import AppShape, Job
 from infra.layers import layer_zip_name
 from infra.operations import PLATFORM_KEY
@@ -175,7 +175,7 @@ def _function_properties(spec: FunctionSpec, shape: AppShape, extra_env: dict[st
     env: Json = {
         **shape.stage_environment,
         **extra_env,
-        "PUBLIC_BASE_URL": {"Ref": "PwaOrigin"},
+        "PUBLIC_APP_URL": {"Ref": "PwaOrigin"},
         "SES_SENDER": {"Ref": "SesSender"},
         "SES_CONFIGURATION_SET": {"Ref": "SesConfigurationSet"},
         "PHOTO_BUCKET": {"Ref": "PhotoBucket"},
@@ -266,13 +266,12 @@ def _api_properties(shape: AppShape, group_ids: dict[str, str]) -> Json:
         for route in routes:
             method = paths.setdefault(route.path, {}).setdefault(route.method.lower(), {})
             method["x-amazon-apigateway-integration"] = {"uri": integration_uri(group_ids[group])}
-    quoted = {"Fn::Sub": "'${PwaOrigin}'"}
-    cors_headers = {"Access-Control-Allow-Origin": quoted, "Vary": "'Origin'"}
     return {
         "Name": {"Fn::Sub": operations.API_NAME},  # the ApiName dimension the alarms and the dashboard use
         "DefinitionBody": {"paths": paths},
         "TracingEnabled": True,
         "AccessLogSetting": {"DestinationArn": {"Fn::GetAtt": [API_ACCESS_LOG, "Arn"]}, "Format": ACCESS_LOG_FORMAT},
+        "EndpointConfiguration": "REGIONAL",  # CloudFront is in front (infra/app_hosting.py): no second, edge one
         "MethodSettings": [
             {
                 "ResourcePath": "/*",
@@ -282,16 +281,9 @@ def _api_properties(shape: AppShape, group_ids: dict[str, str]) -> Json:
                 "MetricsEnabled": True,
             }
         ],
-        "Cors": {
-            "AllowOrigin": quoted,
-            "AllowMethods": "'GET,POST,PUT,PATCH,DELETE,OPTIONS'",
-            "AllowHeaders": "'Authorization,Content-Type,Idempotency-Key'",
-            "MaxAge": "'600'",
-        },
-        "GatewayResponses": {
-            "DEFAULT_4XX": {"ResponseParameters": {"Headers": cors_headers}},
-            "DEFAULT_5XX": {"ResponseParameters": {"Headers": cors_headers}},
-        },
+        # No Cors: the app calls the API on its own origin (infra/app_hosting.py), so a cross-origin preflight gets
+        # no Access-Control-Allow-Origin, by design. Answers API Gateway gives itself are problem+json too.
+        "GatewayResponses": _gateway_responses(),
         # API Gateway writes access logs only once the account's CloudWatch role is set: a tag that names
         # ApiGatewayAccount makes CloudFormation create it first (DependsOn cannot name a conditional resource).
         "Tags": {
@@ -413,6 +405,23 @@ def _conditions(needs_vpc: bool) -> Json:
     return conditions
 
 
+def _gateway_responses() -> Json:
+    """RFC 9457 problems for what API Gateway answers without a Lambda: an unknown route (by default a 403 "Missing
+    Authentication Token") becomes 404 not-found; throttling and the other 4XX/5XX say what happened."""
+    headers = {"Content-Type": "'application/problem+json'", "Cache-Control": "'no-store'",
+               "X-Content-Type-Options": "'nosniff'"}
+
+    def problem(code: str, title: str, detail: str) -> Json:
+        body = f'{{"type": "https://sharemeter.dev/problems/{code}", "title": "{title}", "detail": {detail}}}'
+        return {"ResponseParameters": {"Headers": headers}, "ResponseTemplates": {"application/json": body}}
+
+    return {
+        "MISSING_AUTHENTICATION_TOKEN": {"StatusCode": "404", **problem("not-found", "Not found", '"no such route"')},
+        "DEFAULT_4XX": problem("gateway-refused", "Refused by the API gateway", "$context.error.messageString"),
+        "DEFAULT_5XX": problem("gateway-error", "API gateway error", "$context.error.messageString"),
+    }
+
+
 def _parameters(needs_vpc: bool) -> Json:
     parameters: Json = {
         "Stage": {
@@ -424,7 +433,7 @@ def _parameters(needs_vpc: bool) -> Json:
         "PwaOrigin": {
             "Type": "String",
             "AllowedPattern": "^https://[A-Za-z0-9.-]+(:[0-9]+)?$",
-            "Description": "Origin of the PWA (https://..., no trailing slash): CORS allow-origin and link base URL",
+            "Description": "Origin of the PWA (https://..., no trailing slash): base of links in messages, CSRF origin",
         },
         "SesIdentity": {"Type": "String", "Description": "Verified SES identity (domain or address) mail is sent from"},
         "SesSender": {"Type": "String", "Description": "From address for account mail; must belong to SesIdentity"},
@@ -582,7 +591,6 @@ def _schedules(job_ids: list[str]) -> Json:
 
 
 CACHING_OPTIMIZED = "658327ea-f89d-4fab-a63d-7e88639e58f6"  # AWS managed cache policy
-SECURITY_HEADERS = "67f7725c-6f97-4210-82d7-5512b31e9d03"  # AWS managed response headers policy (HSTS, nosniff, ...)
 
 
 ACCESS_LOG_BUCKET = "AccessLogBucket"
@@ -685,6 +693,7 @@ def _tls_only(bucket: str) -> Json:
 
 def _pwa_hosting() -> Json:
     return {
+        **app_hosting.resources(),
         "PwaBucket": _private_bucket({"VersioningConfiguration": {"Status": "Enabled"}}, logs_prefix="s3/pwa/"),
         "PwaOriginAccessControl": {
             "Type": "AWS::CloudFront::OriginAccessControl",
@@ -729,7 +738,8 @@ def _pwa_hosting() -> Json:
                             "DomainName": {"Fn::GetAtt": ["PwaBucket", "RegionalDomainName"]},
                             "OriginAccessControlId": {"Fn::GetAtt": ["PwaOriginAccessControl", "Id"]},
                             "S3OriginConfig": {"OriginAccessIdentity": ""},
-                        }
+                        },
+                        app_hosting.api_origin(),
                     ],
                     "DefaultCacheBehavior": {
                         "TargetOriginId": "pwa",
@@ -737,13 +747,9 @@ def _pwa_hosting() -> Json:
                         "Compress": True,
                         "AllowedMethods": ["GET", "HEAD"],
                         "CachePolicyId": CACHING_OPTIMIZED,
-                        "ResponseHeadersPolicyId": SECURITY_HEADERS,
+                        **app_hosting.app_behaviour_extras(),
                     },
-                    # client-side routes: unknown paths serve the app shell
-                    "CustomErrorResponses": [
-                        {"ErrorCode": 403, "ResponseCode": 200, "ResponsePagePath": "/index.html"},
-                        {"ErrorCode": 404, "ResponseCode": 200, "ResponsePagePath": "/index.html"},
-                    ],
+                    "CacheBehaviors": [app_hosting.api_behaviour()],
                 }
             },
         },

@@ -329,7 +329,7 @@ def test_template_declares_the_platform_around_the_functions(build: Build) -> No
     assert origin["OriginAccessControlId"] == {"Fn::GetAtt": ["PwaOriginAccessControl", "Id"]}
     api = build.sam["Resources"]["RestAPI"]["Properties"]
     assert api["MethodSettings"][0]["ThrottlingRateLimit"] == {"Ref": "ApiThrottleRateLimit"}
-    assert api["Cors"]["AllowOrigin"] == {"Fn::Sub": "'${PwaOrigin}'"}
+    assert "Cors" not in api and api["EndpointConfiguration"] == "REGIONAL"  # same origin behind CloudFront
 
 
 def test_code_package_holds_the_app_and_nothing_of_the_tooling(build: Build) -> None:

@@ -118,9 +118,9 @@ class AppRequestHandler(BaseHTTPRequestHandler):
         dist = self.app.dist
         if "\x00" in path or "\\" in path:
             return None
-        parts = [part for part in PurePosixPath(path).parts if part not in {"/", ""}]
-        if not parts or "." not in parts[-1]:
+        if is_app_route(path):
             return dist / SPA_SHELL  # /groups/abc: the app's router takes it from here
+        parts = [part for part in PurePosixPath(path).parts if part not in {"/", ""}]
         if any(part in {".", ".."} or part.startswith(".") for part in parts):
             return None
         candidate = dist.joinpath(*parts)
@@ -181,6 +181,12 @@ class WebServer:
             self._server.shutdown()
             self._server.server_close()
             self._server = None
+
+
+def is_app_route(path: str) -> bool:
+    """A path the app's router handles: its last segment has no dot (``/``, ``/groups/abc``, ``/verify-email``).
+    Production's CloudFront function (``infra/app_hosting.py``) applies the same rule."""
+    return "." not in path.rsplit("/", 1)[-1]
 
 
 def _content_type(file: Path) -> str:
