@@ -52,45 +52,45 @@ def test_a_fresh_clone_installs_and_builds(tmp_path: Path) -> None:
     assert npm.commands == [["ci", "--no-audit", "--no-fund"], ["run", "build"]]
 
 
-def test_an_up_to_date_build_runs_nothing(tmp_path: Path) -> None:
+def _built(tmp_path: Path) -> Path:
+    """A web app after its first install and build."""
     web = _web(tmp_path)
     ensure_built(web, run=FakeNpm(), npm="npm")
+    return web
+
+
+def _commands_of_the_next_run(web: Path) -> list[list[str]]:
     npm = FakeNpm()
     assert ensure_built(web, run=npm, npm="npm") is None
-    assert npm.commands == []
+    return npm.commands
+
+
+def test_an_up_to_date_build_runs_nothing(tmp_path: Path) -> None:
+    assert _commands_of_the_next_run(_built(tmp_path)) == []
 
 
 def test_a_source_newer_than_the_build_rebuilds_without_reinstalling(tmp_path: Path) -> None:
-    web = _web(tmp_path)
-    ensure_built(web, run=FakeNpm(), npm="npm")
+    web = _built(tmp_path)
     _age(web / "dist" / "index.html", 50)
     (web / "src" / "main.tsx").write_text("export const changed = true")
-    npm = FakeNpm()
-    ensure_built(web, run=npm, npm="npm")
-    assert npm.commands == [["run", "build"]]
+    assert _commands_of_the_next_run(web) == [["run", "build"]]
 
 
 def test_a_newer_lockfile_reinstalls(tmp_path: Path) -> None:
-    web = _web(tmp_path)
-    ensure_built(web, run=FakeNpm(), npm="npm")
+    web = _built(tmp_path)
     _age(web / "node_modules" / ".package-lock.json", 50)
     _age(web / "dist" / "index.html", 10)
     (web / "package-lock.json").write_text('{"changed": true}')
     _age(web / "package-lock.json", 20)
-    npm = FakeNpm()
-    ensure_built(web, run=npm, npm="npm")
-    assert npm.commands == [["ci", "--no-audit", "--no-fund"]]
+    assert _commands_of_the_next_run(web) == [["ci", "--no-audit", "--no-fund"]]
 
 
 def test_generated_folders_are_not_sources(tmp_path: Path) -> None:
-    web = _web(tmp_path)
-    ensure_built(web, run=FakeNpm(), npm="npm")
+    web = _built(tmp_path)
     for generated in ("test-results", "coverage", ".vite"):
         (web / generated).mkdir()
         (web / generated / "report.json").write_text("{}")
-    npm = FakeNpm()
-    ensure_built(web, run=npm, npm="npm")
-    assert npm.commands == []
+    assert _commands_of_the_next_run(web) == []
 
 
 def test_no_web_app_yet_is_said_plainly(tmp_path: Path) -> None:
@@ -101,8 +101,7 @@ def test_no_web_app_yet_is_said_plainly(tmp_path: Path) -> None:
 
 
 def test_a_failed_build_is_reported_and_keeps_the_previous_build(tmp_path: Path) -> None:
-    web = _web(tmp_path)
-    ensure_built(web, run=FakeNpm(), npm="npm")
+    web = _built(tmp_path)
     _age(web / "dist" / "index.html", 50)
     (web / "src" / "main.tsx").write_text("syntax error")
     problem = ensure_built(web, run=FakeNpm(fail="run"), npm="npm")
