@@ -115,7 +115,7 @@ def _serve(handler: type[BaseHTTPRequestHandler]) -> Iterator[ThreadingHTTPServe
     server.server_close()
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def api_server() -> Iterator[ThreadingHTTPServer]:
     yield from _serve(EchoHandler)
 
@@ -131,9 +131,10 @@ def _dist(tmp_path: Path) -> Path:
     return dist
 
 
-@pytest.fixture
-def site(tmp_path: Path, api_server: ThreadingHTTPServer) -> Iterator[Site]:
-    dist = _dist(tmp_path)
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory, api_server: ThreadingHTTPServer) -> Iterator[Site]:
+    """One app server for the module's read-only tests (a server's shutdown waits out its poll interval)."""
+    dist = _dist(tmp_path_factory.mktemp("site"))
     port = free_port()
     server = WebServer(host="127.0.0.1", port=port, dist=dist,
                        upstream=fixed_upstream(("127.0.0.1", api_server.server_address[1])))
