@@ -8,6 +8,12 @@ from collections.abc import Iterator
 
 import pytest
 import redis
+from hypothesis import HealthCheck, settings
+
+# Hypothesis' generation-speed health check and per-example deadline measure the machine, not the code: on a loaded
+# 2-core CI runner they fail tests whose properties hold. Every property keeps its examples and assertions.
+settings.register_profile("sharemeter", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("sharemeter")
 
 REDIS_TEST_URL = os.environ.get("REDIS_TEST_URL", "redis://127.0.0.1:6379/0")
 
