@@ -33,7 +33,7 @@ from chalicelib.domain.reminders import (
     next_due_at,
 )
 from chalicelib.observability import record_event
-from chalicelib.services import meters
+from chalicelib.services import meter_records
 from chalicelib.services.access import ACTIVE, membership_collection, membership_id
 from chalicelib.services.groups import GROUPS
 from chalicelib.services.notifications import notify_user
@@ -78,7 +78,7 @@ def run(container: Container, now: datetime) -> ReadingReminderSummary:
     summary = ReadingReminderSummary()
     start = container.store.round_trips.count
     collection = schedule_collection(container)
-    bounds = Range(high=meters.iso(now + timedelta(microseconds=1)))
+    bounds = Range(high=meter_records.iso(now + timedelta(microseconds=1)))
     cursor = None
     while True:
         page = collection.find_page({}, order_by="due_at", bounds=bounds, limit=PAGE_SIZE, cursor=cursor)
@@ -99,7 +99,7 @@ def _process(container: Container, items: list[Document], now: datetime, summary
     groups = {g["_id"]: g for g in store.collection(GROUPS).get_many([s["_id"] for s in items])}
     meter_ids = [entry["meter_id"] for s in items for entry in s["roster"]]
     user_ids = list(dict.fromkeys(entry["user_id"] for s in items for entry in s["roster"]))
-    meters_by_id = {m["_id"]: m for m in meters.meter_collection(container).get_many(meter_ids)}
+    meters_by_id = {m["_id"]: m for m in meter_records.meter_collection(container).get_many(meter_ids)}
     users = {u["_id"]: u for u in store.collection(USERS).get_many(user_ids)}
     member_ids = list(dict.fromkeys(membership_id(s["_id"], entry["user_id"]) for s in items for entry in s["roster"]))
     active = {m["_id"] for m in membership_collection(container).get_many(member_ids) if m.get("status") == ACTIVE}
@@ -152,7 +152,7 @@ def _remind_group(
 ) -> list[_Outgoing]:
     window = group_window(group, now)
     if window is None:
-        _reschedule(container, schedule, {"due_at": meters.iso(now + IDLE_RECHECK)}, summary)
+        _reschedule(container, schedule, {"due_at": meter_records.iso(now + IDLE_RECHECK)}, summary)
         return []
     boundary = window.boundary.isoformat()
     reminded: dict[str, list[str]] = schedule["reminded"] if schedule.get("window_boundary") == boundary else {}
@@ -167,13 +167,13 @@ def _remind_group(
         preferences: dict[str, Any] = user.get("notification_preferences") or {}
         if not preferences.get("reading_reminders", True):
             continue
-        if meter.get("removed_at") and meter["removed_at"] <= meters.iso(window.opens_at):
+        if meter.get("removed_at") and meter["removed_at"] <= meter_records.iso(window.opens_at):
             continue
         participants.append(MeterReader(
             user_id=entry["user_id"],
             meter_id=entry["meter_id"],
             timezone=_zone(user.get("timezone"), group_zone),
-            has_submitted=(meter.get("last_reading_at") or "") >= meters.iso(window.opens_at),
+            has_submitted=(meter.get("last_reading_at") or "") >= meter_records.iso(window.opens_at),
             reminded=frozenset(ReminderKind(k) for k in reminded.get(entry["meter_id"], [])),
             awake_from=int(preferences.get("quiet_hours_end", DEFAULT_AWAKE_FROM)),
             awake_until=int(preferences.get("quiet_hours_start", DEFAULT_AWAKE_UNTIL)),
@@ -193,7 +193,7 @@ def _remind_group(
     following = next_due_at(window, now + timedelta(seconds=1), updated)
     if following is None:
         following = max(window.closes_at, now + timedelta(seconds=1))
-    changes = {"due_at": meters.iso(following), "window_boundary": boundary, "reminded": new_reminded}
+    changes = {"due_at": meter_records.iso(following), "window_boundary": boundary, "reminded": new_reminded}
     if not _reschedule(container, schedule, changes, summary):
         return []
     messages = []

@@ -33,7 +33,7 @@ from chalicelib.domain.readings import (
     cumulative,
 )
 from chalicelib.domain.timezones import is_time_zone
-from chalicelib.services import meters, readings
+from chalicelib.services import meter_records, readings
 from chalicelib.services.groups import GROUPS
 
 if TYPE_CHECKING:
@@ -120,16 +120,16 @@ def usage(container: Container, *, group_id: str, boundaries: Sequence[datetime]
     """Consumption of every meter of the group in each period between consecutive ``boundaries`` (aware, ascending)."""
     if len(boundaries) < 2 or any(a >= b for a, b in itertools.pairwise(boundaries)):
         raise ValidationFailed("periods need at least two ascending boundaries", field="to")
-    documents = meters.group_meters(container, group_id=group_id)
+    documents = meter_records.group_meters(container, group_id=group_id)
     histories = {d["_id"]: readings.counted_history(container, d["_id"]) for d in documents}  # not rejected
     rates = _daily_rates(documents, histories)
     result = []
     for document in documents:
-        meter = meters.to_domain(document)
+        meter = meter_records.to_domain(document)
         predecessor = document.get("replaces")
         fallback = rates.get(predecessor) if predecessor else None
         handovers = document.get("assignments") or []
-        cuts = [meters.parse_iso(h["at"]) for h in handovers]
+        cuts = [meter_records.parse_iso(h["at"]) for h in handovers]
         holders = [*(h["previous_participant_id"] for h in handovers), document.get("participant_id")]
         spans = consumption_by_holder(meter, histories[document["_id"]], boundaries, cuts, fallback_rate=fallback)
         edges: list[datetime | None] = [None, *cuts, None]
@@ -147,7 +147,7 @@ def period_usage(container: Container, *, group_id: str, start: datetime, end: d
 def _daily_rates(documents: Sequence[Document], histories: Mapping[str, list[Any]]) -> dict[str, Fraction]:
     rates = {}
     for document in documents:
-        rate = average_daily_rate(cumulative(meters.to_domain(document), histories[document["_id"]]))
+        rate = average_daily_rate(cumulative(meter_records.to_domain(document), histories[document["_id"]]))
         if rate is not None:
             rates[document["_id"]] = rate
     return rates

@@ -13,7 +13,7 @@ from chalicelib.domain.errors import Forbidden, NotFound, ValidationFailed, Vers
 from chalicelib.domain.money import parse_quantity
 from chalicelib.domain.policy import Role, may_change_role
 from chalicelib.domain.timestamps import utc_iso
-from chalicelib.services import audit, groups, meters
+from chalicelib.services import audit, groups, meter_records
 from chalicelib.services.access import ACTIVE, Membership, membership_collection, membership_id, membership_stays
 from chalicelib.services.users import display_name, user_collection
 
@@ -88,7 +88,7 @@ def update_member(
     if "sub_meter_id" in sent:
         if request.sub_meter_id is not None:
             try:
-                meters.load(container, group_id=actor.group_id, meter_id=request.sub_meter_id)
+                meter_records.load(container, group_id=actor.group_id, meter_id=request.sub_meter_id)
             except NotFound:
                 raise ValidationFailed("no meter of this group has this id", field="sub_meter_id") from None
         changes["sub_meter_id"] = request.sub_meter_id

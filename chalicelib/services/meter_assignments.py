@@ -29,7 +29,7 @@ from chalicelib.domain.errors import DomainError, ValidationFailed
 from chalicelib.domain.readings import MeterKind, ReadingExists, parse_reading_value
 from chalicelib.domain.timestamps import utc_iso
 from chalicelib.observability import record_event
-from chalicelib.services import audit, meters, readings, reminder_schedule
+from chalicelib.services import audit, meter_records, readings, reminder_schedule
 from chalicelib.services.concurrency import retry_on_conflict
 
 if TYPE_CHECKING:
@@ -43,7 +43,7 @@ _FIELDS = {"value": "reading_value", "taken_at": "at"}
 
 def _check_order(meter: Document, at: datetime) -> None:
     changes = meter.get("assignments") or []
-    if changes and at <= meters.parse_iso(changes[-1]["at"]):
+    if changes and at <= meter_records.parse_iso(changes[-1]["at"]):
         raise ValidationFailed(f"must be after the meter's last tenant change at {changes[-1]['at']}", field="at")
 
 
@@ -61,7 +61,7 @@ def _interim_reading(
         error.field = _FIELDS.get(error.field or "", error.field)
         raise
     existing = readings.reading_collection(container).find_one({"meter_id": meter["_id"],
-                                                             "taken_at": meters.iso(at)})
+                                                             "taken_at": meter_records.iso(at)})
     wanted = parse_reading_value(value, digits=meter.get("digits"), field="reading_value")
     if existing is None or Fraction(existing["value"]) != wanted:
         raise ReadingExists("the meter already has another reading at this instant; use its value or another instant",
@@ -82,23 +82,23 @@ def reassign(
 ) -> dict[str, Any]:
     """Hand a sub-meter to ``participant_id`` (``None``: nobody) at ``at``, split at the interim reading; audited."""
     group_id = membership.group_id
-    meter = meters.load(container, group_id=group_id, meter_id=meter_id)
+    meter = meter_records.load(container, group_id=group_id, meter_id=meter_id)
     if meter["kind"] != MeterKind.SUB.value:
         raise ValidationFailed("only a sub-meter belongs to a participant", field="participant_id")
-    meters.check_participant(container, group_id, participant_id)
+    meter_records.check_participant(container, group_id, participant_id)
     if participant_id == meter.get("participant_id"):
         raise ValidationFailed("the meter is already assigned to that participant", field="participant_id")
     _check_order(meter, at)
     reading = _interim_reading(container, membership, meter=meter, value=reading_value, at=at, note=note)
 
     def attempt() -> Document:
-        current = meters.load(container, group_id=group_id, meter_id=meter_id)  # the reading moved its version
+        current = meter_records.load(container, group_id=group_id, meter_id=meter_id)  # the reading moved its version
         _check_order(current, at)
         previous = current.get("participant_id")
         if previous == participant_id:
             raise ValidationFailed("the meter is already assigned to that participant", field="participant_id")
         change = {
-            "at": meters.iso(at), "previous_participant_id": previous, "participant_id": participant_id,
+            "at": meter_records.iso(at), "previous_participant_id": previous, "participant_id": participant_id,
             "reading_id": reading["id"], "reading_value": reading["value"], "by": membership.user_id,
             "recorded_at": utc_iso(container.clock()),
         }
@@ -109,10 +109,10 @@ def reassign(
             client_ip=client_ip,
         )
         changes = {"participant_id": participant_id, "assignments": [*(current.get("assignments") or []), change]}
-        return audit.update_with(container, meters.meter_collection(container), current, changes, pending,
+        return audit.update_with(container, meter_records.meter_collection(container), current, changes, pending,
                                  expected_version=current["version"])
 
     stored = retry_on_conflict(attempt, what="the meter")
     record_event("meter.reassigned", group_id=group_id, meter_id=meter_id)
     reminder_schedule.sync_group(container, group_id)
-    return {"meter": meters.view(stored), "reading": reading}
+    return {"meter": meter_records.view(stored), "reading": reading}

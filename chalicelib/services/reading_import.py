@@ -28,7 +28,7 @@ from chalicelib.domain.money import format_decimal
 from chalicelib.domain.readings import Reading, assess_batch, parse_reading_value
 from chalicelib.domain.timestamps import utc_iso
 from chalicelib.observability import record_event
-from chalicelib.services import meters, readings
+from chalicelib.services import meter_records, readings
 
 if TYPE_CHECKING:
     from chalicelib.adapters.store.port import Document
@@ -103,7 +103,7 @@ def _taken_at(text: str) -> datetime:
 def import_csv(container: Container, *, group_id: str, actor_id: str, text: str) -> dict[str, Any]:
     """Validate every row, then store all of them in one write; ``ImportRejected`` lists every bad row."""
     rows = parse_rows(text)
-    by_serial = {m["serial"]: m for m in meters.group_meters(container, group_id=group_id)}
+    by_serial = {m["serial"]: m for m in meter_records.group_meters(container, group_id=group_id)}
     problems: list[FieldProblem] = []
     pending: dict[str, list[tuple[int, Reading]]] = defaultdict(list)
 
@@ -131,9 +131,9 @@ def import_csv(container: Container, *, group_id: str, actor_id: str, text: str)
     documents: list[Document] = []
     flagged = 0
     for meter_id, entries in pending.items():
-        meter = meters.load(container, group_id=group_id, meter_id=meter_id)
+        meter = meter_records.load(container, group_id=group_id, meter_id=meter_id)
         history = readings.counted_history(container, meter_id)
-        verdicts = assess_batch(meters.to_domain(meter), history, [r for _, r in entries], now=now)
+        verdicts = assess_batch(meter_records.to_domain(meter), history, [r for _, r in entries], now=now)
         for (line, reading), verdict in zip(entries, verdicts, strict=True):
             if isinstance(verdict, DomainError):
                 fail(line, verdict)
@@ -142,7 +142,7 @@ def import_csv(container: Container, *, group_id: str, actor_id: str, text: str)
             canonical = format_decimal(reading.value, _PLACES)
             documents.append({
                 "_id": uuid.uuid4().hex, "group_id": group_id, "meter_id": meter_id, "value": canonical,
-                "original_value": canonical, "taken_at": meters.iso(reading.taken_at), "note": None,
+                "original_value": canonical, "taken_at": meter_records.iso(reading.taken_at), "note": None,
                 "source": "import", "batch_id": batch_id, "submitted_by": actor_id, "submitted_at": submitted_at,
                 "corrections": [], **readings.assessment_fields(verdict),
             })
@@ -157,7 +157,7 @@ def import_csv(container: Container, *, group_id: str, actor_id: str, text: str)
     for document in documents:
         newest[document["meter_id"]] = max(newest.get(document["meter_id"], ""), document["taken_at"])
     for meter_id, taken_at in newest.items():
-        meters.note_reading(container, meter_id, taken_at)
+        meter_records.note_reading(container, meter_id, taken_at)
     container.store.collection(IMPORTS).insert({
         "_id": batch_id, "group_id": group_id, "created_by": actor_id, "created_at": submitted_at,
         "rows": len(documents), "meters": len(newest), "flagged": flagged,

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from chalicelib.domain.errors import NotFound
 from chalicelib.domain.timestamps import utc_iso
 from chalicelib.observability import record_event
-from chalicelib.services import meters, readings
+from chalicelib.services import meter_records, readings
 
 if TYPE_CHECKING:
     from chalicelib.adapters.store.port import Document
@@ -32,7 +32,7 @@ def photo_key(group_id: str, reading_id: str) -> str:
 
 
 def _reading(container: Container, *, group_id: str, meter_id: str, reading_id: str) -> tuple[Document, Document]:
-    meter = meters.load(container, group_id=group_id, meter_id=meter_id)
+    meter = meter_records.load(container, group_id=group_id, meter_id=meter_id)
     document = readings.reading_collection(container).get(reading_id)
     if document is None or document["meter_id"] != meter_id:
         raise NotFound("no such reading")

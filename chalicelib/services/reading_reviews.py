@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from chalicelib.domain.errors import Conflict, NotFound
 from chalicelib.domain.timestamps import utc_iso
 from chalicelib.observability import record_event
-from chalicelib.services import audit, meters, readings
+from chalicelib.services import audit, meter_records, readings
 
 if TYPE_CHECKING:
     from chalicelib.bootstrap import Container
@@ -51,7 +51,7 @@ def decide(
 ) -> dict[str, Any]:
     """Accept or reject a flagged reading; the same decision again returns the reading unchanged."""
     group_id = membership.group_id
-    meters.load(container, group_id=group_id, meter_id=meter_id)
+    meter_records.load(container, group_id=group_id, meter_id=meter_id)
     collection = readings.reading_collection(container)
     document = collection.get(reading_id)
     if document is None or document["meter_id"] != meter_id:

@@ -26,7 +26,7 @@ from chalicelib.domain.policy import Role
 from chalicelib.domain.readings import Assessment, Reading, ReadingExists, assess_reading, parse_reading_value
 from chalicelib.domain.timestamps import utc_iso
 from chalicelib.observability import record_event
-from chalicelib.services import audit, idempotency, meters
+from chalicelib.services import audit, idempotency, meter_records
 
 if TYPE_CHECKING:
     from chalicelib.adapters.store.port import Collection, Document
@@ -53,7 +53,7 @@ def reading_collection(container: Container) -> Collection:
 
 
 def to_domain(document: Document) -> Reading:
-    return Reading(meters.parse_iso(document["taken_at"]), Fraction(document["value"]), id=document["_id"])
+    return Reading(meter_records.parse_iso(document["taken_at"]), Fraction(document["value"]), id=document["_id"])
 
 
 def view(document: Document) -> dict[str, Any]:
@@ -132,15 +132,15 @@ def record(
     """Validate and store one reading; (reading, created). A replay of the same ``Idempotency-Key`` returns the stored
     reading with ``created`` False."""
     group_id = membership.group_id
-    meter = meters.load(container, group_id=group_id, meter_id=meter_id)
+    meter = meter_records.load(container, group_id=group_id, meter_id=meter_id)
     check_may_submit(membership, meter)
-    domain_meter = meters.to_domain(meter)
+    domain_meter = meter_records.to_domain(meter)
     quantity = parse_reading_value(value, digits=domain_meter.digits)
     canonical = format_decimal(quantity, _PLACES)
     key = idempotency.header_key(idempotency_key, required=False)
     claim = None
     if key is not None:
-        request = {"meter_id": meter_id, "taken_at": meters.iso(taken_at), "value": canonical}
+        request = {"meter_id": meter_id, "taken_at": meter_records.iso(taken_at), "value": canonical}
         claim = idempotency.Claim({"idempotency_key": f"{membership.user_id}:{key}"}, idempotency.fingerprint(request))
 
     def write(claimed: Mapping[str, Any]) -> Document:
@@ -153,7 +153,7 @@ def record(
             "meter_id": meter_id,
             "value": canonical,
             "original_value": canonical,
-            "taken_at": meters.iso(taken_at),
+            "taken_at": meter_records.iso(taken_at),
             "note": note,
             "source": "api",
             "submitted_by": membership.user_id,
@@ -165,13 +165,14 @@ def record(
         return reading_collection(container).insert(document)
 
     def finish(stored: Document) -> Document:
-        meters.note_reading(container, meter_id, stored["taken_at"])
+        meter_records.note_reading(container, meter_id, stored["taken_at"])
         return stored
 
     try:
         outcome = idempotency.once(reading_collection(container), claim, write=write, finish=finish)
     except DuplicateKey:
-        raise ReadingExists(f"the meter already has a reading at {meters.iso(taken_at)}", field="taken_at") from None
+        when = meter_records.iso(taken_at)
+        raise ReadingExists(f"the meter already has a reading at {when}", field="taken_at") from None
     stored = outcome.document
     if not outcome.replayed:
         record_event("reading.recorded", group_id=group_id, meter_id=meter_id, is_flagged=stored["is_flagged"],
@@ -190,8 +191,8 @@ def history(
     limit: int,
 ) -> dict[str, Any]:
     """One page of a meter's readings, newest first, ``since <= taken_at < until``."""
-    meters.load(container, group_id=group_id, meter_id=meter_id)
-    bounds = Range(meters.iso(since) if since else None, meters.iso(until) if until else None)
+    meter_records.load(container, group_id=group_id, meter_id=meter_id)
+    bounds = Range(meter_records.iso(since) if since else None, meter_records.iso(until) if until else None)
     page = reading_collection(container).find_page(
         {"meter_id": meter_id}, order_by="taken_at", descending=True, bounds=bounds, limit=limit, cursor=cursor
     )
@@ -211,16 +212,16 @@ def correct(
 ) -> dict[str, Any]:
     """An admin's correction: revalidated against the neighbours, original kept, audited in the same write."""
     group_id = membership.group_id
-    meter = meters.load(container, group_id=group_id, meter_id=meter_id)
+    meter = meter_records.load(container, group_id=group_id, meter_id=meter_id)
     document = reading_collection(container).get(reading_id)
     if document is None or document["meter_id"] != meter_id:
         raise NotFound("no such reading")
     if expected_version is not None and expected_version != document["version"]:
         raise VersionConflict(f"the reading is at version {document['version']}")
-    domain_meter = meters.to_domain(meter)
+    domain_meter = meter_records.to_domain(meter)
     quantity = parse_reading_value(value, digits=domain_meter.digits)
     others = [to_domain(d) for d in meter_history(container, meter_id) if d["_id"] != reading_id and is_counted(d)]
-    taken_at = meters.parse_iso(document["taken_at"])
+    taken_at = meter_records.parse_iso(document["taken_at"])
     assessment = assess_reading(domain_meter, others, quantity, taken_at, now=taken_at)
     canonical = format_decimal(quantity, _PLACES)
     now = utc_iso(container.clock())

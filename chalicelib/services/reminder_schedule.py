@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from chalicelib.adapters.store.port import CollectionSpec, DuplicateKey, Index
 from chalicelib.domain.errors import VersionConflict
 from chalicelib.domain.timestamps import utc_iso
-from chalicelib.services import meters
+from chalicelib.services import meter_records
 from chalicelib.services.concurrency import retry_on_conflict
 
 if TYPE_CHECKING:
@@ -44,7 +44,7 @@ def roster_of(meter_documents: list[Document], now: str) -> list[dict[str, Any]]
 def sync_group(container: Container, group_id: str) -> None:
     """Rebuild the group's roster from its meters and make it due now (never, while nobody has a meter)."""
     now = utc_iso(container.clock())
-    roster = roster_of(meters.group_meters(container, group_id=group_id), now)
+    roster = roster_of(meter_records.group_meters(container, group_id=group_id), now)
     collection = schedule_collection(container)
 
     def attempt() -> None:

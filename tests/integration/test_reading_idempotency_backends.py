@@ -17,7 +17,7 @@ from chalicelib.adapters.store.port import Collection, CollectionSpec, Document,
 from chalicelib.adapters.store.sqlite import SqliteStore
 from chalicelib.bootstrap import Container, bootstrap
 from chalicelib.domain.policy import Role
-from chalicelib.services import meters, readings
+from chalicelib.services import meter_records, readings
 from chalicelib.services.access import Membership, Weights
 from chalicelib.settings import Settings
 
@@ -69,7 +69,7 @@ def raced(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[Cont
 
 def test_a_retry_that_races_its_original_is_a_replay_on_every_backend(raced: tuple[Container, _RacedStore]) -> None:
     container, store = raced
-    meters.meter_collection(container).insert({
+    meter_records.meter_collection(container).insert({
         "_id": "m1", "group_id": "g1", "serial": "S1", "kind": "sub", "unit": "kWh", "digits": None, "multiplier": "1",
         "participant_id": "u1", "installed_at": "2025-01-01T00:00:00.000000Z", "removed_at": None,
         "initial_value": "0", "last_reading_at": None, "created_at": "2025-01-01T00:00:00Z",
