@@ -32,7 +32,7 @@ from chalicelib.domain.policy import Role
 from chalicelib.domain.timestamps import utc_iso
 from chalicelib.domain.timezones import check_time_zone
 from chalicelib.observability import record_event
-from chalicelib.services import audit
+from chalicelib.services import audit, reminder_schedule
 from chalicelib.services.access import ACTIVE, NO_SUCH_GROUP, Membership, membership_collection, membership_id
 from chalicelib.services.concurrency import retry_on_conflict
 
@@ -176,8 +176,6 @@ def update(
         expected_version=expected_version,
     )
     if changed.keys() & {"reading_window_days", "timezone", "billing_cycle"}:  # the reading window moved
-        from chalicelib.services import reminder_schedule
-
         reminder_schedule.sync_group(container, group["_id"])
     return view(stored, membership.role)
 
