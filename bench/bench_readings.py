@@ -24,7 +24,7 @@ from chalicelib.domain.reminders import MeterReader, current_window, due_reminde
 from chalicelib.jobs import reading_reminders
 from chalicelib.services import reading_import, readings
 from chalicelib.services.access import Membership, Weights
-from chalicelib.services.meters import METERS, iso
+from chalicelib.services.meter_records import METERS, iso
 from chalicelib.services.reminder_schedule import SCHEDULES
 from chalicelib.services.users import USERS
 from chalicelib.settings import Settings
