@@ -130,7 +130,8 @@ def naive_due_count(app: Container) -> int:
     while True:
         page = groups.find_page({}, limit=500, cursor=cursor)
         for group in page.items:
-            window = current_window(NOW, anchor_day=31, window_days=3, timezone=ZoneInfo(group["timezone"]))
+            window = current_window(NOW, billing_cycle="monthly", window_days=3, timezone=ZoneInfo(group["timezone"]))
+            assert window is not None  # a monthly cycle has a boundary
             group_meters = meters.find_page({"group_id": group["_id"]}, order_by="created_at", limit=500).items
             people = {u["_id"]: u for u in users.get_many([m["participant_id"] for m in group_meters])}
             participants = [

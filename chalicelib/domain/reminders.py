@@ -1,8 +1,8 @@
 """Reading reminders: who gets one now, and when a group next needs looking at. Pure: ``now`` is always an argument.
 
 A group reads its meters in a *reading window*: the ``window_days`` local days that end with the billing-cycle boundary
-day (both in the group's time zone). Inside the window, a participant who has not yet submitted a reading for a meter
-assigned to them gets
+day (both in the group's time zone; the boundary comes from ``domain.billing_cycles``, as the bill drafts' does).
+Inside the window, a participant who has not yet submitted a reading for a meter assigned to them gets
 
 * one ``opening`` reminder, at the first sensible local hour (their own time zone, outside the quiet hours of their
   preferences: 08:00-21:00 for accounts created with the default quiet hours 21-8; ``DEFAULT_AWAKE_FROM`` and
@@ -16,12 +16,13 @@ the closing reminder (one message, not two in the same run). Nothing is sent out
 
 from __future__ import annotations
 
-import calendar
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
 from zoneinfo import ZoneInfo
+
+from chalicelib.domain.billing_cycles import current_boundary
 
 #: The closing reminder goes out within this long before the window closes.
 CLOSING_LEAD = timedelta(hours=24)
@@ -71,19 +72,6 @@ class Reminder:
     kind: ReminderKind
 
 
-def cycle_boundary(on_or_after: date, anchor_day: int, every_months: int = 1) -> date:
-    """The first billing boundary on or after ``on_or_after``: day ``anchor_day`` (or the month's last day when
-    shorter) of a month divisible by ``every_months`` (1: every month; 3: March, June, September, December)."""
-    year, month = on_or_after.year, on_or_after.month
-    while True:
-        if month % every_months == 0:
-            day = min(anchor_day, calendar.monthrange(year, month)[1])
-            candidate = date(year, month, day)
-            if candidate >= on_or_after:
-                return candidate
-        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
-
-
 def reading_window(boundary: date, window_days: int, timezone: ZoneInfo) -> ReadingWindow:
     """The ``window_days`` local days ending with ``boundary``: local midnight to local midnight, in UTC."""
     first_day = boundary - timedelta(days=window_days - 1)
@@ -92,12 +80,11 @@ def reading_window(boundary: date, window_days: int, timezone: ZoneInfo) -> Read
     return ReadingWindow(boundary, opens, closes)
 
 
-def current_window(
-    now: datetime, *, anchor_day: int, window_days: int, timezone: ZoneInfo, every_months: int = 1
-) -> ReadingWindow:
-    """The window that is open at ``now``, or else the next one to open."""
-    today = now.astimezone(timezone).date()
-    return reading_window(cycle_boundary(today, anchor_day, every_months), window_days, timezone)
+def current_window(now: datetime, *, billing_cycle: str, window_days: int, timezone: ZoneInfo) -> ReadingWindow | None:
+    """The window that is open at ``now``, or else the next one to open; None when the cycle has no known boundary
+    (``domain.billing_cycles``: a custom cycle)."""
+    boundary = current_boundary(billing_cycle, now.astimezone(timezone).date())
+    return None if boundary is None else reading_window(boundary, window_days, timezone)
 
 
 def is_sensible_hour(now: datetime, timezone: ZoneInfo, awake_from: int, awake_until: int) -> bool:

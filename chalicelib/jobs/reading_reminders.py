@@ -45,8 +45,6 @@ if TYPE_CHECKING:
     from chalicelib.bootstrap import Container
 
 PAGE_SIZE = 500
-CYCLE_MONTHS = {"monthly": 1, "quarterly": 3}  # custom cycles: reminded monthly until groups expose their anchor
-MONTH_END = 31
 IDLE_RECHECK = timedelta(days=1)
 
 
@@ -131,13 +129,14 @@ def _zone(name: object, fallback: ZoneInfo) -> ZoneInfo:
 
 
 def group_window(group: Document, now: datetime) -> ReadingWindow | None:
-    """The group's open or next reading window; None when the group has reading reminders off (0 days)."""
+    """The group's open or next reading window; None when the group has reading reminders off (0 days) or a billing
+    cycle without a known boundary (custom, ``domain.billing_cycles``)."""
     days = int(group.get("reading_window_days", 3))
     if days <= 0:
         return None
-    every = CYCLE_MONTHS.get(str(group.get("billing_cycle", "monthly")), 1)
     zone = _zone(group.get("timezone"), ZoneInfo("UTC"))
-    return current_window(now, anchor_day=MONTH_END, window_days=days, timezone=zone, every_months=every)
+    return current_window(now, billing_cycle=str(group.get("billing_cycle", "monthly")), window_days=days,
+                          timezone=zone)
 
 
 def _remind_group(

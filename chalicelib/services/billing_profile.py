@@ -14,10 +14,10 @@ from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from chalicelib.adapters.store.port import CollectionSpec, DuplicateKey, Index
+from chalicelib.domain.billing_cycles import current_boundary, cycle_ending, previous_boundary
 from chalicelib.domain.errors import ValidationFailed, VersionConflict
 from chalicelib.domain.ledger import UTILITY
 from chalicelib.domain.money import currency_exponent, parse_amount, parse_quantity
-from chalicelib.domain.reminders import cycle_boundary
 from chalicelib.domain.tariffs import Block, Tariff, block_cost
 from chalicelib.domain.timestamps import utc_iso, utc_iso_at
 from chalicelib.services import audit, groups
@@ -30,8 +30,6 @@ if TYPE_CHECKING:
     from chalicelib.services.access import Membership
 
 PROFILES = CollectionSpec("billing_profiles", indexes=(Index(("next_draft_at",)),))
-CYCLE_MONTHS = {"monthly": 1, "quarterly": 3}
-MONTH_END = 31
 DEFAULT_SETTLEMENT: dict[str, Any] = {"mode": "minimal", "payee": None}
 
 
@@ -42,24 +40,17 @@ def profile_collection(container: Container) -> Collection:
 # -- billing cycle -----------------------------------------------------------------------------------------------------
 
 
-def previous_boundary(boundary: date, every_months: int) -> date:
-    month_index = boundary.year * 12 + boundary.month - 1 - every_months
-    return cycle_boundary(date(month_index // 12, month_index % 12 + 1, 1), MONTH_END, every_months)
-
-
 def cycle_at(group: Document, now: datetime) -> tuple[date, date, datetime] | None:
     """(first day, last day) of the last period whose reading window has closed by ``now``, and when the current one
-    closes; None for custom cycles (their anchor is not stored yet)."""
-    every = CYCLE_MONTHS.get(str(group.get("billing_cycle", "monthly")))
-    if every is None:
-        return None
+    closes; None for a cycle without a known boundary (custom, ``domain.billing_cycles``)."""
+    cycle = str(group.get("billing_cycle", "monthly"))
     zone = ZoneInfo(str(group.get("timezone") or "UTC"))
-    today = now.astimezone(zone).date()
-    current = cycle_boundary(today, MONTH_END, every)
-    closed = previous_boundary(current, every)
-    first = previous_boundary(closed, every) + timedelta(days=1)
+    current = current_boundary(cycle, now.astimezone(zone).date())
+    if current is None:
+        return None
+    closed = cycle_ending(cycle, previous_boundary(cycle, current))
     closes = datetime.combine(current + timedelta(days=1), time(0), tzinfo=zone)
-    return first, closed, closes
+    return closed.start, closed.end, closes
 
 
 # -- tariff ------------------------------------------------------------------------------------------------------------

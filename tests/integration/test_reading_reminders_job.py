@@ -99,3 +99,17 @@ def test_emptying_and_refilling_the_roster_in_a_window_does_not_remind_again(api
     # WHEN the job runs again THEN nobody gets the opening reminder a second time
     assert reading_reminders.run(api.container, FROZEN + timedelta(hours=1)).reminders == 0
     assert reminders_to(api, flat["first"]) == ["reading-reminder"]
+
+
+def test_a_custom_billing_cycle_gets_neither_reading_reminders_nor_drafts(api: Api, flat: dict[str, Any]) -> None:
+    """A custom cycle has no known boundary (domain.billing_cycles): no month-end reminder, no drafted period."""
+    group_url = f"/groups/{flat['group']}"
+    owner = flat["owner"].token
+    version = api.get(group_url, token=owner).json["version"]
+    changed = api.patch(group_url, {"billing_cycle": "custom", "billing_cycle_days": 45, "version": version},
+                        token=owner)
+    assert changed.status == 200, changed.json
+    assert reading_reminders.run(api.container, FROZEN).reminders == 0
+    tariff = api.call("PUT", f"{group_url}/tariff", {"billed_by": "tariff", "prices": {"kWh": [{"price": "0.30"}]}},
+                      token=owner)
+    assert tariff.status == 200 and tariff.json["next_draft_at"] is None, tariff.json

@@ -8,12 +8,12 @@ from zoneinfo import ZoneInfo
 from hypothesis import given
 from hypothesis import strategies as st
 
+from chalicelib.domain.billing_cycles import cycle_boundary
 from chalicelib.domain.reminders import (
     MeterReader,
     ReminderKind,
     after_sending,
     current_window,
-    cycle_boundary,
     due_reminders,
     next_due_at,
     reading_window,
@@ -43,9 +43,11 @@ def test_cycle_boundary_clamps_to_short_months() -> None:
 
 
 def test_current_window_is_the_open_one_or_the_next() -> None:
-    inside = current_window(datetime(2026, 3, 30, 12, tzinfo=UTC), anchor_day=31, window_days=3, timezone=BERLIN)
+    inside = current_window(datetime(2026, 3, 30, 12, tzinfo=UTC), billing_cycle="monthly", window_days=3,
+                            timezone=BERLIN)
     assert inside == WINDOW
-    before = current_window(datetime(2026, 3, 10, tzinfo=UTC), anchor_day=31, window_days=3, timezone=BERLIN)
+    before = current_window(datetime(2026, 3, 10, tzinfo=UTC), billing_cycle="monthly", window_days=3,
+                            timezone=BERLIN)
     assert before == WINDOW and not before.is_open(datetime(2026, 3, 10, tzinfo=UTC))
 
 
