@@ -16,11 +16,9 @@ period (``services.consumption``: a meter that changed hands counts for each hol
 estimated values are marked). A request may instead give participants, presence and/or consumption explicitly;
 explicit participants must be paying members of the group (current or former), never outsiders.
 
-Issuing adds the bill to the group's ``unpaid_bill_ids`` (before the write, see ``groups.track_bills``; this also
-locks the group's currency) so the group cannot be deleted while it is unpaid. ``refresh_settled`` recomputes, from the
-derived share statuses, each issued bill's ``is_settled`` and its place in that set: a bill whose shares are all paid
-leaves it, and one that turns unpaid again (a reversed payment) comes back. Every step is idempotent, so a crash
-between the bill and the group write is repaired by the next refresh (the next payment or issue in the group).
+Issuing adds the bill to the group's ``unpaid_bill_ids`` (before the write; this also locks the group's currency) so
+the group cannot be deleted while it is unpaid, and then ``unpaid_bills.refresh_settled`` recomputes, from the derived
+share statuses, each issued bill's ``is_settled`` and its place in that set (``services.unpaid_bills``).
 """
 
 from __future__ import annotations
@@ -35,15 +33,14 @@ from pydantic import ValidationError
 
 from chalicelib.adapters.store.port import find_all
 from chalicelib.domain.errors import Conflict, DomainError, NotFound, ValidationFailed, VersionConflict
-from chalicelib.domain.ledger import UTILITY, ShareState, ShareStatus
+from chalicelib.domain.ledger import UTILITY, ShareState
 from chalicelib.domain.money import format_amount, format_decimal, parse_amount
 from chalicelib.domain.proration import Span, local_stays
 from chalicelib.domain.timestamps import utc_iso, utc_iso_at
 from chalicelib.observability import record_event
 from chalicelib.schemas.splits import SplitPreviewRequest
-from chalicelib.services import audit, consumption, groups
+from chalicelib.services import audit, consumption, groups, unpaid_bills
 from chalicelib.services.access import Membership, membership_collection, membership_stays
-from chalicelib.services.concurrency import retry_on_conflict
 from chalicelib.services.ledger import ISSUED, Ledger, bill_collection, load, now_iso
 from chalicelib.services.splits import preview_split
 
@@ -496,69 +493,15 @@ def issue(
         target=f"bill:{bill_id}", before={"state": REVIEW},
         after={"state": ISSUED, "total": allocation["total"], "due_on": dates["due_on"]}, client_ip=client_ip,
     )
-    groups.track_bills(container, bill["group_id"], unpaid=[bill_id] if outstanding else [], issuing=True)
+    unpaid_bills.track_bills(container, bill["group_id"], unpaid=[bill_id] if outstanding else [], issuing=True)
     try:
         stored = audit.update_with(container, bill_collection(container), bill, changes, pending,
                                    expected_version=bill["version"])
     except DomainError:
         if outstanding:
-            groups.track_bills(container, bill["group_id"], paid=[bill_id])  # never issued: not unpaid
+            unpaid_bills.track_bills(container, bill["group_id"], paid=[bill_id])  # never issued: not unpaid
         raise
     record_event("bill.issued", group_id=bill["group_id"], shares=len(shares))
     ledger = load(container, bill["group_id"])
-    refresh_settled(container, ledger, bill["group_id"])
+    unpaid_bills.refresh_settled(container, ledger, bill["group_id"])
     return view(stored, _state_map(ledger, now_iso(container)))
-
-
-def refresh_settled(container: Container, ledger: Ledger, group_id: str | None = None) -> int:
-    """Recompute every issued bill's ``is_settled`` and the group's unpaid set from the derived share statuses.
-
-    Idempotent: a bill is settled when no share is open (paid or credit), unsettled again when one is; the group's
-    ``unpaid_bill_ids`` gets the open bills and loses the others in one conditional write. Returns how many bills
-    changed ``is_settled``.
-    """
-    open_by_bill: dict[str, bool] = {bill["_id"]: False for bill in ledger.bills}
-    for state in ledger.states(now_iso(container)):
-        is_open = state.status not in (ShareStatus.PAID, ShareStatus.CREDIT)
-        open_by_bill[state.share.bill_id] = open_by_bill.get(state.share.bill_id, False) or is_open
-    changed = 0
-    for bill in ledger.bills:
-        if bool(bill.get("is_settled")) == (not open_by_bill[bill["_id"]]):
-            continue
-        if _mark_settled(container, bill, settled=not open_by_bill[bill["_id"]]):
-            changed += 1
-    owner = group_id or (ledger.bills[0]["group_id"] if ledger.bills else None)
-    if owner is not None:
-        groups.track_bills(container, owner, unpaid=[b for b, is_open in open_by_bill.items() if is_open],
-                           paid=[b for b, is_open in open_by_bill.items() if not is_open])
-    return changed
-
-
-def _mark_settled(container: Container, bill: Document, *, settled: bool) -> bool:
-    """Set ``is_settled`` (and the next reminder) in one conditional write; False if it already had that value."""
-    current: Document | None = bill
-
-    def attempt() -> bool:
-        nonlocal current
-        if current is None or bool(current.get("is_settled")) == settled:
-            return False
-        reminder = None if settled else _next_reminder(current)
-        changes: dict[str, Any] = {"is_settled": settled, "next_reminder_at": reminder}
-        try:
-            bill_collection(container).update(current["_id"], changes, expected_version=current["version"])
-        except VersionConflict:
-            current = bill_collection(container).get(bill["_id"])  # e.g. the reminder job marked a reminder meanwhile
-            raise
-        return True
-
-    return retry_on_conflict(attempt, what="the bill")
-
-
-def _next_reminder(bill: Document) -> str | None:
-    """The reminder still to send to a bill that is unpaid again: due-soon unless one was sent, then overdue."""
-    sent = {kind for kinds in (bill.get("reminded") or {}).values() for kind in kinds}
-    if "overdue" in sent:
-        return None
-    if "due_soon" in sent:
-        return str(bill["overdue_reminder_at"])
-    return str(bill["due_soon_reminder_at"])

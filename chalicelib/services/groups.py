@@ -5,10 +5,9 @@ A group is one document. It also holds the two group-wide invariants that must n
 - ``owner_ids``, the owners. Changes keep it a subset of the members whose role is owner (shrunk before a demotion,
   grown after a promotion and re-checked against the membership after growing), so "never fewer than one owner" is
   checked and written in this one document; a shrink counts only ids whose membership is still an active owner.
-- ``unpaid_bill_ids``, the set of issued bills with something outstanding. The bills service adds or removes one id
-  per conditional write (``track_bills``), recomputed from the bill's derived status, so repeating a step after a crash
-  changes nothing, and a settled bill that turns unpaid again (a reversed payment) is counted again. Deleting a group
-  checks the set is empty in the same conditional write that marks the group deleted.
+- ``unpaid_bill_ids``, the set of issued bills with something outstanding, kept by ``services.unpaid_bills`` (one id
+  per conditional write, recomputed from each bill's derived status, so repeating a step after a crash changes
+  nothing). Deleting a group checks the set is empty in the same conditional write that marks the group deleted.
 - ``has_issued_bills``, set (with the first issued bill's id added) before any bill of the group is issued: from then
   on the currency cannot change (``CurrencyLocked``), because balances and payments are amounts in that currency.
 
@@ -22,7 +21,6 @@ from __future__ import annotations
 
 import contextlib
 import uuid
-from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from chalicelib.adapters.store.port import CollectionSpec
@@ -233,35 +231,6 @@ def _mark_closed(collection: Collection, member: Document) -> None:
             raise
 
     retry_on_conflict(attempt, what="a membership of the group")
-
-
-def track_bills(
-    container: Container, group_id: str, *, unpaid: Iterable[str] = (), paid: Iterable[str] = (),
-    issuing: bool = False,
-) -> Document:
-    """Add ``unpaid`` to and remove ``paid`` from ``unpaid_bill_ids`` in one conditional write (idempotent).
-
-    ``issuing``: a bill of the group is about to be issued, so ``has_issued_bills`` is set (locking the currency).
-    Call it *before* writing an issued bill (a concurrent delete then either sees the bill or makes the issue fail
-    with ``NotFound``), and with the derived status of issued bills afterwards. Returns the group as written.
-    """
-    collection = group_collection(container)
-    adding, removing = set(unpaid), set(paid)
-
-    def attempt() -> Document:
-        group = load(container, group_id)
-        current = list(group.get("unpaid_bill_ids") or [])
-        wanted = sorted((set(current) - removing) | adding)
-        changes: dict[str, Any] = {}
-        if wanted != sorted(current):
-            changes["unpaid_bill_ids"] = wanted
-        if issuing and not group.get("has_issued_bills"):
-            changes["has_issued_bills"] = True
-        if not changes:
-            return group
-        return collection.update(group_id, changes, expected_version=group["version"])
-
-    return retry_on_conflict(attempt, what="the group")
 
 
 def change_owners(container: Container, group_id: str, *, add: str | None = None, remove: str | None = None) -> None:

@@ -5,7 +5,7 @@ A payment is one document; its ``Idempotency-Key`` (required) is a unique index 
 same key with a different payment is ``IdempotencyKeyReused``, 409). A member who
 pays the utility directly is recorded as a payment to ``utility``: it credits them, and settle-up then has the others
 pay them. After each payment every issued bill's settled state and the group's unpaid set are recomputed from the
-derived share statuses (``bills.refresh_settled``), which is what lets the group be deleted once nothing is unpaid.
+derived share statuses (``unpaid_bills.refresh_settled``), which lets the group be deleted once nothing is unpaid.
 
 Who may record what: with ``payment.record`` (owners, admins) any payment between parties of the group. With only
 ``payment.create`` (members paying their own share) the payer must be the caller, the payee the creditor of one of the
@@ -30,7 +30,7 @@ from chalicelib.domain.money import format_amount, parse_amount
 from chalicelib.domain.settlement import settle_minimal, settle_with_holder
 from chalicelib.domain.timestamps import utc_iso
 from chalicelib.observability import record_event
-from chalicelib.services import audit, billing_profile, bills, groups, idempotency
+from chalicelib.services import audit, billing_profile, groups, idempotency, unpaid_bills
 from chalicelib.services.access import ACTIVE, membership_collection
 from chalicelib.services.ledger import ISSUED, Ledger, load, now_iso, payment_collection
 
@@ -115,7 +115,7 @@ def record(
     def finish(stored: Document) -> Document:
         """What follows the insert, again on every replay: the audit entry, the bills' settled state."""
         stored = audit.finish(container, payment_collection(container), stored)
-        bills.refresh_settled(container, load(container, group_id), group_id)
+        unpaid_bills.refresh_settled(container, load(container, group_id), group_id)
         return stored
 
     outcome = idempotency.once(payment_collection(container), claim, write=write, finish=finish)

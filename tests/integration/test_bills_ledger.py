@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from chalicelib.services import audit, groups, ledger
+from chalicelib.services import audit, ledger, unpaid_bills
 from tests.integration.bill_helpers import balances, cast_since, freeze, issued, pay, relogin
 from tests.integration.conftest import Api
 from tests.integration.group_helpers import Cast
@@ -173,7 +173,7 @@ def test_issue_retried_after_a_crash_counts_the_bill_once(api: Api, group: Cast)
     bill_id = created.json["id"]
     base = f"/groups/{group.group_id}/bills/{bill_id}"
     reviewed = api.post(f"{base}/review", headers={"If-Match": created.header("ETag") or ""}, token=token)
-    groups.track_bills(api.container, group.group_id, unpaid=[bill_id], issuing=True)
+    unpaid_bills.track_bills(api.container, group.group_id, unpaid=[bill_id], issuing=True)
     done = api.post(f"{base}/issue", headers={"If-Match": reviewed.header("ETag") or ""}, token=token)
     assert done.status == 200, done.json
     # THEN it is one unpaid bill, and paying it in full leaves none

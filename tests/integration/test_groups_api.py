@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from chalicelib.services import groups
+from chalicelib.services import groups, unpaid_bills
 from tests.integration.conftest import Api
 from tests.integration.group_helpers import GROUP_BODY, cast, create_group, person, role_change
 
@@ -177,10 +177,10 @@ def test_delete_is_refused_while_bills_are_unpaid_then_soft_and_audited(api: Api
     c = cast(api)
     owner = c.token("owner")
     path = f"/groups/{c.group_id}"
-    groups.track_bills(api.container, c.group_id, unpaid=["bill-1"])
+    unpaid_bills.track_bills(api.container, c.group_id, unpaid=["bill-1"])
     refused = api.call("DELETE", path, token=owner)
     assert refused.status == 409 and refused.json["type"].endswith("/group-has-unpaid-bills")
-    groups.track_bills(api.container, c.group_id, paid=["bill-1"])
+    unpaid_bills.track_bills(api.container, c.group_id, paid=["bill-1"])
     assert api.call("DELETE", path, token=owner).status == 204
     for role in ("owner", "admin", "member", "viewer"):
         assert api.get(path, token=c.token(role)).status == 404
@@ -226,10 +226,10 @@ def test_people_can_be_in_many_groups_with_different_roles(api: Api) -> None:
 def test_unpaid_bill_tracking_is_idempotent_when_a_step_is_repeated(api: Api) -> None:
     # GIVEN an issue that was interrupted after counting the bill, then retried (counting it again)
     c = cast(api)
-    groups.track_bills(api.container, c.group_id, unpaid=["bill-1"], issuing=True)
-    groups.track_bills(api.container, c.group_id, unpaid=["bill-1"], issuing=True)
+    unpaid_bills.track_bills(api.container, c.group_id, unpaid=["bill-1"], issuing=True)
+    unpaid_bills.track_bills(api.container, c.group_id, unpaid=["bill-1"], issuing=True)
     # THEN the bill is counted once, and settling it (twice) leaves nothing unpaid
     assert api.get(f"/groups/{c.group_id}", token=c.token("owner")).json["unpaid_bills"] == 1
-    groups.track_bills(api.container, c.group_id, paid=["bill-1"])
-    groups.track_bills(api.container, c.group_id, paid=["bill-1"])
+    unpaid_bills.track_bills(api.container, c.group_id, paid=["bill-1"])
+    unpaid_bills.track_bills(api.container, c.group_id, paid=["bill-1"])
     assert api.get(f"/groups/{c.group_id}", token=c.token("owner")).json["unpaid_bills"] == 0
