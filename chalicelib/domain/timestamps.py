@@ -14,3 +14,8 @@ def utc_iso_at(moment: datetime) -> str:
     if moment.tzinfo is None:
         raise ValueError("an aware datetime is required")
     return moment.astimezone(UTC).isoformat(timespec="microseconds").replace("+00:00", "Z")
+
+
+def parse_utc_iso(stamp: str) -> datetime:
+    """The aware datetime of a stored timestamp (``...Z`` or with an offset)."""
+    return datetime.fromisoformat(stamp.replace("Z", "+00:00"))

@@ -3,11 +3,13 @@
 Runs hourly (``app.py``: ``bill_drafts``, its own Lambda). It reads only the billing profiles whose ``next_draft_at``
 has come (``services.billing_profile``), so its cost follows the groups due, not all groups. For each:
 
-* a tariff-billed group gets a draft priced by its tariff (``domain.tariffs.tariff_lines``: the consumption line from
-  the group's total consumption of the period, the standing charge, tax included per line), allocated by each
-  participant's sub-meter consumption; values estimated from missing readings are marked on the draft;
+* a tariff-billed group gets a draft priced by its tariff (``bill_inputs.tariff_terms`` with
+  ``domain.tariffs.tariff_lines``: the consumption line from the group's total consumption of the period, the standing
+  charge, tax included per line), allocated by each participant's sub-meter consumption; values estimated from
+  missing readings are marked on the draft;
 * an invoice-billed group gets a draft with the lines (and rules) of its last issued bill, amounts at zero and marked
-  ``needs_amounts``, and the period's consumption filled in; an admin enters the invoice's amounts.
+  ``needs_amounts`` (``bill_inputs.invoice_terms``), and the period's consumption filled in; an admin enters the
+  invoice's amounts.
 
 An admin reviews and issues the draft. The draft is keyed ``auto:<last day of the period>`` (a unique index), so a
 repeated or concurrent run drafts each period once; the profile then moves to the next period's closing instant.
@@ -21,16 +23,13 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from chalicelib.adapters.store.port import DuplicateKey, Range
-from chalicelib.domain.allocation import ByConsumption
-from chalicelib.domain.errors import DomainError, VersionConflict
-from chalicelib.domain.money import format_amount
-from chalicelib.domain.tariffs import tariff_lines
+from chalicelib.domain.errors import VersionConflict
+from chalicelib.domain.proration import Span
 from chalicelib.domain.timestamps import utc_iso_at
 from chalicelib.observability import record_event
-from chalicelib.services import bills, consumption
-from chalicelib.services.billing_profile import cycle_at, profile_collection, to_tariff
+from chalicelib.services import bill_inputs, bills
+from chalicelib.services.billing_profile import cycle_at, profile_collection
 from chalicelib.services.groups import GROUPS
-from chalicelib.services.ledger import ISSUED, bill_collection
 
 if TYPE_CHECKING:
     from chalicelib.adapters.store.port import Document
@@ -77,15 +76,15 @@ def _draft_group(container: Container, profile: Document, group: Document | None
     first, last, closes = cycle
     boundary = last.isoformat()
     if profile.get("last_drafted_boundary") != boundary:
-        period = {"from": first.isoformat(), "to": boundary}
-        request, source, needs_amounts = (
-            _tariff_request(container, group, profile, period) if profile.get("billed_by") == "tariff"
-            else _invoice_request(container, group, period)
-        )
+        period = Span(first, last)
+        by_tariff = profile.get("billed_by") == "tariff"
+        terms = (bill_inputs.tariff_terms(container, group, profile, period) if by_tariff
+                 else bill_inputs.invoice_terms(container, group, period))
         try:
             draft = bills.insert_draft(
-                container, group, request, actor_id=ACTOR, client_ip="scheduler", strict=False,
-                draft_key=f"auto:{boundary}", source=source, needs_amounts=needs_amounts,
+                container, group, terms, actor_id=ACTOR, client_ip="scheduler", strict=False,
+                draft_key=f"auto:{boundary}", source="tariff" if by_tariff else "previous_bill",
+                needs_amounts=not by_tariff,
             )
         except DuplicateKey:
             summary.already_drafted += 1
@@ -100,42 +99,3 @@ def _move(container: Container, profile: Document, changes: dict[str, Any], summ
         profile_collection(container).update(profile["_id"], changes, expected_version=profile["version"])
     except VersionConflict:
         summary.conflicts += 1  # another run (or a tariff change) moved it; the draft key keeps drafts single
-
-
-def _tariff_request(
-    container: Container, group: Document, profile: Document, period: dict[str, str]
-) -> tuple[dict[str, Any], str, bool]:
-    """Lines priced by the tariff from the group's total consumption; shares by sub-meter consumption."""
-    title = f"{group.get('name', 'Bill')} {period['from']} to {period['to']}"
-    try:
-        zone_start, zone_end = bills.period_bounds(group, period)
-        usage = consumption.period_usage(container, group_id=group["_id"], start=zone_start, end=zone_end)
-        kind = next(iter(profile.get("prices") or {"": []}))
-        lines = tariff_lines(to_tariff(profile, group["currency"]), {kind: usage.total().quantity})
-    except DomainError:
-        return {"period": period, "title": title, "total": "0", "method": "consumption"}, "tariff", False
-    payload = []
-    for line in lines:
-        method = "consumption" if isinstance(line.parts[0].rule, ByConsumption) else "equal"
-        payload.append({"name": line.name, "amount": format_amount(line.amount, group["currency"]), "method": method})
-    return {"period": period, "title": title, "lines": payload}, "tariff", False
-
-
-def _invoice_request(container: Container, group: Document, period: dict[str, str]) -> tuple[dict[str, Any], str,
-                                                                                            bool]:
-    """Last issued bill's lines and rules with zero amounts (waiting for the invoice); consumption of this period."""
-    title = f"{group.get('name', 'Bill')} {period['from']} to {period['to']}"
-    last = bill_collection(container).find_page(
-        {"group_id": group["_id"]}, order_by="created_at", descending=True, limit=50
-    ).items
-    previous = next((b for b in last if b["state"] == ISSUED and b.get("kind") == "bill"), None)
-    zero = format_amount(0, group["currency"])
-    if previous is None:
-        return {"period": period, "title": title, "total": zero}, "previous_bill", True
-    # the rules and lines only: participants and consumption are this period's
-    kept = {k: v for k, v in previous["request"].items() if k in bills.RULE_FIELDS and v is not None}
-    if kept.get("lines"):
-        kept["lines"] = [{**line, "amount": zero} for line in kept["lines"]]
-    else:
-        kept["total"] = zero
-    return {**kept, "period": period, "title": title, "payee": previous["payee"]}, "previous_bill", True

@@ -21,6 +21,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from chalicelib.adapters.store.port import Range
+from chalicelib.domain.due_dates import PaymentReminder, reminder_due_at
 from chalicelib.domain.errors import VersionConflict
 from chalicelib.domain.ledger import ShareStatus
 from chalicelib.domain.money import format_amount
@@ -37,7 +38,6 @@ if TYPE_CHECKING:
     from chalicelib.bootstrap import Container
 
 PAGE_SIZE = 200
-DUE_SOON, OVERDUE = "due_soon", "overdue"
 _OPEN = (ShareStatus.DUE, ShareStatus.PARTIALLY_PAID, ShareStatus.OVERDUE)
 
 
@@ -75,12 +75,12 @@ def _process(container: Container, page: list[Document], now: datetime, summary:
     groups = {g["_id"]: g for g in store.collection(GROUPS).get_many(sorted({b["group_id"] for b in page}))}
     ledgers: dict[str, Ledger] = {gid: load(container, gid) for gid in groups}
     stamp = utc_iso_at(now)
-    planned: list[tuple[Document, Document, str, list[tuple[str, int]]]] = []
+    planned: list[tuple[Document, Document, PaymentReminder, list[tuple[str, int]]]] = []
     for bill in page:
         summary.bills += 1
         group, ledger = groups.get(bill["group_id"]), ledgers.get(bill["group_id"])
-        kind = OVERDUE if stamp >= bill["overdue_reminder_at"] else DUE_SOON
-        following = bill["overdue_reminder_at"] if kind == DUE_SOON else None
+        kind = reminder_due_at(stamp, bill["overdue_reminder_at"])
+        following = bill["overdue_reminder_at"] if kind is PaymentReminder.DUE_SOON else None
         debtors: list[tuple[str, int]] = []
         if group is not None and ledger is not None and group.get("status") == "active":
             reminded: dict[str, list[str]] = bill.get("reminded") or {}
@@ -93,7 +93,7 @@ def _process(container: Container, page: list[Document], now: datetime, summary:
             following = None
         new_reminded = dict(bill.get("reminded") or {})
         for debtor, _ in debtors:
-            new_reminded[debtor] = sorted({*new_reminded.get(debtor, []), kind})
+            new_reminded[debtor] = sorted({*new_reminded.get(debtor, []), kind.value})
         try:
             bill_collection(container).update(bill["_id"], {"next_reminder_at": following, "reminded": new_reminded},
                                     expected_version=bill["version"])
@@ -114,9 +114,9 @@ def _process(container: Container, page: list[Document], now: datetime, summary:
             if not preferences.get("payment_reminders", True):
                 continue
             summary.reminders += 1
-            summary.by_kind[kind] = summary.by_kind.get(kind, 0) + 1
+            summary.by_kind[kind.value] = summary.by_kind.get(kind.value, 0) + 1
             template, values = _message(group, bill, kind, outstanding)
-            log_fields = {"group_id": str(bill["group_id"]), "bill_id": str(bill["_id"]), "kind": kind}
+            log_fields = {"group_id": str(bill["group_id"]), "bill_id": str(bill["_id"]), "kind": kind.value}
             if not notify_user(container, user, template, values, context="payment_reminders", log_fields=log_fields):
                 summary.failed += 1
                 refused.append(debtor)
@@ -124,8 +124,8 @@ def _process(container: Container, page: list[Document], now: datetime, summary:
             _take_back(container, bill, kind, refused)
 
 
-def _message(group: Document, bill: Document, kind: str, outstanding: int) -> tuple[str, dict[str, str]]:
-    template = "payment-reminder-overdue" if kind == OVERDUE else "payment-reminder-due"
+def _message(group: Document, bill: Document, kind: PaymentReminder, outstanding: int) -> tuple[str, dict[str, str]]:
+    template = "payment-reminder-overdue" if kind is PaymentReminder.OVERDUE else "payment-reminder-due"
     return template, {
         "group": str(group.get("name", "your group")), "amount": format_amount(outstanding, bill["currency"]),
         "currency": str(bill["currency"]), "due_on": str(bill["due_on"]),
@@ -133,7 +133,7 @@ def _message(group: Document, bill: Document, kind: str, outstanding: int) -> tu
     }
 
 
-def _take_back(container: Container, read: Document, kind: str, debtors: list[str]) -> None:
+def _take_back(container: Container, read: Document, kind: PaymentReminder, debtors: list[str]) -> None:
     """Unmark the refused debtors' ``kind`` and make the bill due again at the instant this run found it due, so the
     next run sends them their reminder (and nobody else a second one)."""
     collection = bill_collection(container)

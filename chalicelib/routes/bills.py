@@ -59,7 +59,7 @@ def _authorize(ctx: RequestContext, group_id: str, action: str) -> Membership:
        errors=(400, 401, 403, 404), max_body_bytes=BILL_BODY_BYTES)
 def create_bill(ctx: RequestContext, body: BillCreate, group_id: str) -> Reply:
     membership = _authorize(ctx, group_id, "bill.draft")
-    return tagged(bills.create(ctx.container, membership, request=body, client_ip=ctx.client_ip), 201)
+    return tagged(bills.create(ctx.container, membership, terms=body.to_terms(), client_ip=ctx.client_ip), 201)
 
 
 @route(bp, GROUP + "/bills", "GET", query=PageQuery, response=BillPage, tags=TAGS,
@@ -79,7 +79,7 @@ def get_bill(ctx: RequestContext, group_id: str, bill_id: str) -> Reply:
        errors=(400, 401, 403, 404, 409), max_body_bytes=BILL_BODY_BYTES)
 def update_bill(ctx: RequestContext, body: BillUpdate, group_id: str, bill_id: str) -> Reply:
     membership = _authorize(ctx, group_id, "bill.draft")
-    return tagged(bills.update(ctx.container, membership, bill_id, request=body,
+    return tagged(bills.update(ctx.container, membership, bill_id, change=body.to_command(),
                                 expected_version=expected_version(ctx, body.version), client_ip=ctx.client_ip))
 
 
@@ -113,8 +113,8 @@ def issue_bill(ctx: RequestContext, query: VersionQuery, group_id: str, bill_id:
        max_body_bytes=BILL_BODY_BYTES)
 def adjust_bill(ctx: RequestContext, body: AdjustmentCreate, group_id: str, bill_id: str) -> Reply:
     membership = _authorize(ctx, group_id, "bill.draft")
-    return tagged(bills.create_adjustment(ctx.container, membership, bill_id, request=body,
-                                           client_ip=ctx.client_ip), 201)
+    return tagged(bills.create_adjustment(ctx.container, membership, bill_id, terms=body.to_terms(),
+                                           direction=body.direction, client_ip=ctx.client_ip), 201)
 
 
 # -- ledger ------------------------------------------------------------------------------------------------------------

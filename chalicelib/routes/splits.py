@@ -25,11 +25,11 @@ PREVIEW_MAX_BYTES = 16 * 1024 * 1024  # a 100-line bill for 10,000 participants 
        summary="Split a bill exactly: every share, per line and per key, with the numbers behind it")
 def split_preview(ctx: RequestContext, body: SplitPreviewRequest) -> dict[str, Any]:
     ctx.require_principal()
-    return preview_split(body)
+    return preview_split(body.to_terms())
 
 
 @route(bp, "/settlements/preview", "POST", body=SettlementPreviewRequest, response=SettlementPreviewResponse,
        tags=TAGS, errors=(400, 401), summary="The fewest transfers that settle the given balances exactly")
 def settlement_preview(ctx: RequestContext, body: SettlementPreviewRequest) -> dict[str, Any]:
     ctx.require_principal()
-    return preview_settlement(body)
+    return preview_settlement(body.to_command())

@@ -2,7 +2,8 @@
 
 A bill takes the same rule fields and lines as ``POST /splits/preview`` (``chalicelib.schemas.splits``); the currency
 is the group's, and participants with their weights, presence and consumption come from the group unless the request
-gives them. Amounts are decimal strings, never JSON numbers.
+gives them. Amounts are decimal strings, never JSON numbers. ``to_command`` / ``to_terms`` map a request into what the
+services take (``chalicelib.domain.commands``).
 """
 
 from __future__ import annotations
@@ -11,18 +12,27 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, Field, StringConstraints
 
+from chalicelib.domain.commands import (
+    BillTerms,
+    ChangeBill,
+    PriceBlock,
+    RecordPayment,
+    SetSettlementPolicy,
+    SetTariff,
+)
 from chalicelib.schemas.splits import (
     MAX_LINES,
     MAX_PARTICIPANTS,
     DecimalString,
     LineIn,
     LineRuleIn,
-    Method,
+    MethodName,
     Name,
     ParticipantIn,
     SpanIn,
     TransferOut,  # the same transfer as the settle-up preview
     _Strict,
+    charge_terms,
 )
 
 BillState = Literal["draft", "review", "issued"]
@@ -36,7 +46,7 @@ class _BillFields(LineRuleIn):
     title: Name | None = None
     period: SpanIn | None = Field(default=None, description="billing period, both dates included, group's zone")
     total: DecimalString | None = Field(default=None, description="the utility's total; with lines, their sum")
-    method: Method | None = None
+    method: MethodName | None = None
     lines: list[LineIn] | None = Field(default=None, min_length=1, max_length=MAX_LINES)
     participants: list[ParticipantIn] | None = Field(
         default=None, max_length=MAX_PARTICIPANTS,
@@ -54,6 +64,17 @@ class _BillFields(LineRuleIn):
         default=None, description='who the shares are owed to: "utility" (default) or the member who paid the bill'
     )
 
+    def to_terms(self) -> BillTerms:
+        return BillTerms(
+            title=self.title, period=None if self.period is None else self.period.to_span(),
+            charges=charge_terms(self, self.method, self.total, self.lines),
+            participants=None if self.participants is None else tuple(p.to_terms() for p in self.participants),
+            presence=None if self.presence is None else {
+                who: tuple(stay.to_span() for stay in stays) for who, stays in self.presence.items()
+            },
+            consumption=self.consumption, payee=self.payee,
+        )
+
 
 class BillCreate(_BillFields):
     period: SpanIn = Field(description="billing period, both dates included, in the group's time zone")
@@ -63,6 +84,9 @@ class BillUpdate(_BillFields):
     """Only the fields sent change; ``null`` clears an optional field. Drafts only."""
 
     version: int | None = Field(default=None, ge=1)
+
+    def to_command(self) -> ChangeBill:
+        return ChangeBill(terms=self.to_terms(), sent=frozenset(self.model_fields_set - {"version"}))
 
 
 class AdjustmentCreate(_BillFields):
@@ -78,10 +102,17 @@ class PaymentCreate(_Strict):
     bill_id: Name | None = Field(default=None, description="the bill whose share this pays, if any")
     note: Annotated[str, StringConstraints(max_length=200)] | None = None
 
+    def to_command(self) -> RecordPayment:
+        return RecordPayment(payer=self.payer, payee=self.payee, amount=self.amount, bill_id=self.bill_id,
+                             note=self.note)
+
 
 class SettlementPolicy(_Strict):
     mode: Literal["minimal", "bill_holder"]
     payee: Name | None = Field(default=None, description="bill_holder: the user id everyone settles with")
+
+    def to_command(self) -> SetSettlementPolicy:
+        return SetSettlementPolicy(mode=self.mode, payee=self.payee)
 
 
 class BlockIn(_Strict):
@@ -100,6 +131,13 @@ class TariffIn(_Strict):
     standing_charge: DecimalString | None = Field(default=None, description="per billing period, before tax")
     tax_rate: DecimalString | None = Field(default=None, description="e.g. 0.19")
     version: int | None = Field(default=None, ge=1)
+
+    def to_command(self) -> SetTariff:
+        return SetTariff(
+            billed_by=self.billed_by, standing_charge=self.standing_charge, tax_rate=self.tax_rate,
+            prices={kind: tuple(PriceBlock(price=b.price, up_to=b.up_to) for b in blocks)
+                    for kind, blocks in self.prices.items()},
+        )
 
 
 # -- responses (documentation of the dicts the services return) -------------------------------------------------------

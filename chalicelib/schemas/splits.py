@@ -6,18 +6,31 @@ JSON number, so no value passes through a float. Rules that need several fields 
 which name the failing field with a path such as ``lines[0].parts[1].fraction``.
 
 The response models document the JSON the services return (they feed the OpenAPI description); the services build
-plain dicts and the tests hold those dicts to these models.
+plain dicts and the tests hold those dicts to these models. ``to_terms`` / ``to_command`` map a request into the domain
+terms the services take (``chalicelib.domain.split_terms``, ``chalicelib.domain.commands``).
 """
 
 from __future__ import annotations
 
 import re
 from datetime import date
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
 
+from chalicelib.domain.allocation import Unmetered
+from chalicelib.domain.commands import SettleUp
 from chalicelib.domain.money import DECIMAL_PATTERN, MAX_DECIMAL_LENGTH
+from chalicelib.domain.proration import Proration, Span
+from chalicelib.domain.split_terms import (
+    ChargeTerms,
+    LineRuleTerms,
+    LineTerms,
+    Method,
+    ParticipantTerms,
+    PartTerms,
+    SplitTerms,
+)
 
 MAX_PARTICIPANTS = 10_000
 MAX_LINES = 200
@@ -43,9 +56,9 @@ Name = Annotated[str, StringConstraints(min_length=1, max_length=100)]
 CurrencyCode = Annotated[str, StringConstraints(pattern="^[A-Z]{3}$"), Field(description="ISO 4217 code, e.g. EUR")]
 
 PartMethod = Literal["equal", "weights", "consumption"]
-Method = Literal["equal", "weights", "consumption", "blend"]
-Unmetered = Literal["owner", "pro_rata", "equal"]
-Proration = Literal["days", "degree_days"]
+MethodName = Literal["equal", "weights", "consumption", "blend"]
+UnmeteredName = Literal["owner", "pro_rata", "equal"]
+ProrationName = Literal["days", "degree_days"]
 
 
 class _Strict(BaseModel):
@@ -58,6 +71,9 @@ class SpanIn(_Strict):
     start: IsoDate = Field(alias="from")
     end: IsoDate = Field(alias="to", description="last day included")
 
+    def to_span(self) -> Span:
+        return Span(self.start, self.end)
+
 
 class RuleFieldsIn(_Strict):
     """Fields of one allocation rule, shared by a blend part, a line and the one-line (simple) request."""
@@ -65,7 +81,9 @@ class RuleFieldsIn(_Strict):
     key: Name | None = Field(default=None, description="weights: which participant weight (area, occupants, ...)")
     meter: Name | None = Field(default=None, description="consumption: meter kind, if there are several")
     main_meter: DecimalString | None = Field(default=None, description="consumption: the main meter's units")
-    unmetered: Unmetered | None = Field(default=None, description="who pays main meter minus sub-meters; default owner")
+    unmetered: UnmeteredName | None = Field(
+        default=None, description="who pays main meter minus sub-meters; default owner"
+    )
     allow_negative_loss: bool | None = Field(default=None, description="sub-meters above the main meter: spread back")
 
 
@@ -73,18 +91,24 @@ class PartIn(RuleFieldsIn):
     method: PartMethod
     fraction: DecimalString = Field(description="share of the line, e.g. 0.7; a blend's fractions add up to 1")
 
+    def to_terms(self) -> PartTerms:
+        return PartTerms(method=Method(self.method), fraction=self.fraction, **_rule_fields(self))
+
 
 class LineRuleIn(RuleFieldsIn):
     parts: list[PartIn] | None = Field(default=None, min_length=1, max_length=10, description="blend only")
     fixed_charges: DecimalString | None = Field(default=None, description="split equally first; the rest by method")
     common_deduction: DecimalString | None = Field(default=None, description="fraction the owner absorbs, e.g. 0.10")
-    proration: Proration | None = Field(default=None, description="presence weighting; default days")
+    proration: ProrationName | None = Field(default=None, description="presence weighting; default days")
 
 
 class LineIn(LineRuleIn):
     name: Name
     amount: DecimalString
-    method: Method
+    method: MethodName
+
+    def to_terms(self) -> LineTerms:
+        return LineTerms(name=self.name, amount=self.amount, **_line_rule_fields(self, self.method))
 
 
 class ParticipantIn(_Strict):
@@ -97,6 +121,12 @@ class ParticipantIn(_Strict):
         default=None, max_length=50, description="stays inside the period; absent means the whole period"
     )
 
+    def to_terms(self) -> ParticipantTerms:
+        return ParticipantTerms(
+            id=self.id, consumption=self.consumption, weights=self.weights,
+            present=None if self.present is None else tuple(stay.to_span() for stay in self.present),
+        )
+
 
 class SplitPreviewRequest(LineRuleIn):
     """Either the simple contract (``total`` + ``method`` and its fields) or ``lines``, each with its own rule.
@@ -106,10 +136,17 @@ class SplitPreviewRequest(LineRuleIn):
 
     currency: CurrencyCode
     total: DecimalString | None = Field(default=None, description="required without lines; with lines, their sum")
-    method: Method | None = None
+    method: MethodName | None = None
     lines: list[LineIn] | None = Field(default=None, min_length=1, max_length=MAX_LINES)
     participants: list[ParticipantIn] = Field(max_length=MAX_PARTICIPANTS)
     period: SpanIn | None = Field(default=None, description="billing period, both dates included")
+
+    def to_terms(self) -> SplitTerms:
+        return SplitTerms(
+            currency=self.currency, charges=charge_terms(self, self.method, self.total, self.lines),
+            participants=tuple(participant.to_terms() for participant in self.participants),
+            period=None if self.period is None else self.period.to_span(),
+        )
 
 
 class SettlementPreviewRequest(_Strict):
@@ -119,6 +156,32 @@ class SettlementPreviewRequest(_Strict):
     )
     mode: Literal["minimal", "bill_holder"] = "minimal"
     payee: Name | None = Field(default=None, description="bill_holder mode: who everyone settles with")
+
+    def to_command(self) -> SettleUp:
+        return SettleUp(currency=self.currency, balances=self.balances, mode=self.mode, payee=self.payee)
+
+
+def charge_terms(rule: LineRuleIn, method: str | None, total: str | None, lines: list[LineIn] | None) -> ChargeTerms:
+    """The charges of a request: the top-level rule (and its ``method``), ``total`` and ``lines``."""
+    return ChargeTerms(
+        rule=LineRuleTerms(**_line_rule_fields(rule, method)), total=total,
+        lines=None if lines is None else tuple(line.to_terms() for line in lines),
+    )
+
+
+def _rule_fields(rule: RuleFieldsIn) -> dict[str, Any]:
+    unmetered = None if rule.unmetered is None else Unmetered(rule.unmetered)
+    return {"key": rule.key, "meter": rule.meter, "main_meter": rule.main_meter, "unmetered": unmetered,
+            "allow_negative_loss": rule.allow_negative_loss}
+
+
+def _line_rule_fields(rule: LineRuleIn, method: str | None) -> dict[str, Any]:
+    return {
+        **_rule_fields(rule), "method": None if method is None else Method(method),
+        "parts": None if rule.parts is None else tuple(part.to_terms() for part in rule.parts),
+        "fixed_charges": rule.fixed_charges, "common_deduction": rule.common_deduction,
+        "proration": None if rule.proration is None else Proration(rule.proration),
+    }
 
 
 class PartShareOut(_Strict):

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from chalicelib.adapters.store.port import CollectionSpec, Index, find_all
+from chalicelib.domain.bill_lifecycle import BillState
 from chalicelib.domain.ledger import Payment, Share, ShareState, share_states
 from chalicelib.domain.timestamps import utc_iso
 
@@ -31,7 +32,6 @@ PAYMENTS = CollectionSpec(
     "payments",
     indexes=(Index(("group_id", "recorded_at")), Index(("group_id", "idempotency_key"), unique=True)),
 )
-ISSUED = "issued"
 PAGE = 500
 
 
@@ -64,7 +64,8 @@ def shares_of(bill: Document) -> list[Share]:
 
 
 def load(container: Container, group_id: str) -> Ledger:
-    issued = list(find_all(bill_collection(container), {"group_id": group_id, "state": ISSUED}, page_size=PAGE))
+    where = {"group_id": group_id, "state": BillState.ISSUED.value}
+    issued = list(find_all(bill_collection(container), where, page_size=PAGE))
     paid = list(find_all(payment_collection(container), {"group_id": group_id}, order_by="recorded_at", page_size=PAGE))
     shares = [share for bill in issued for share in shares_of(bill)]
     entries = [Payment(p["payer"], p["payee"], int(p["minor"]), p.get("bill_id")) for p in paid]

@@ -24,6 +24,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from chalicelib.adapters.store.port import find_all
+from chalicelib.domain.bill_lifecycle import BillState
 from chalicelib.domain.errors import Forbidden, ValidationFailed
 from chalicelib.domain.ledger import UTILITY, balances
 from chalicelib.domain.money import format_amount, parse_amount
@@ -32,7 +33,7 @@ from chalicelib.domain.timestamps import utc_iso
 from chalicelib.observability import record_event
 from chalicelib.services import audit, billing_profile, groups, idempotency, unpaid_bills
 from chalicelib.services.access import ACTIVE, membership_collection
-from chalicelib.services.ledger import ISSUED, Ledger, load, now_iso, payment_collection
+from chalicelib.services.ledger import Ledger, load, now_iso, payment_collection
 
 if TYPE_CHECKING:
     from chalicelib.adapters.store.port import Document
@@ -94,7 +95,7 @@ def record(
         for field, party in (("from", request.payer), ("to", request.payee)):
             if party not in known:
                 raise ValidationFailed('must be a participant of the group or "utility"', field=field)
-        issued_ids = {b["_id"] for b in ledger.bills if b["state"] == ISSUED}
+        issued_ids = {b["_id"] for b in ledger.bills if b["state"] == BillState.ISSUED}
         if request.bill_id is not None and request.bill_id not in issued_ids:
             raise ValidationFailed("no issued bill of this group has this id", field="bill_id")
         if own_share_only:

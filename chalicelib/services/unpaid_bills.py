@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
+from chalicelib.domain.due_dates import next_reminder
 from chalicelib.domain.errors import VersionConflict
 from chalicelib.domain.ledger import ShareStatus
 from chalicelib.services.concurrency import retry_on_conflict
@@ -100,9 +101,5 @@ def _mark_settled(container: Container, bill: Document, *, settled: bool) -> boo
 
 def _next_reminder(bill: Document) -> str | None:
     """The reminder still to send to a bill that is unpaid again: due-soon unless one was sent, then overdue."""
-    sent = {kind for kinds in (bill.get("reminded") or {}).values() for kind in kinds}
-    if "overdue" in sent:
-        return None
-    if "due_soon" in sent:
-        return str(bill["overdue_reminder_at"])
-    return str(bill["due_soon_reminder_at"])
+    kind = next_reminder(kind for kinds in (bill.get("reminded") or {}).values() for kind in kinds)
+    return None if kind is None else str(bill[f"{kind}_reminder_at"])

@@ -55,7 +55,7 @@ SIMPLE_REQUEST: dict[str, Any] = {
 
 
 def _split(body: dict[str, Any]) -> dict[str, Any]:
-    response = preview_split(SplitPreviewRequest.model_validate(body))
+    response = preview_split(SplitPreviewRequest.model_validate(body).to_terms())
     SplitPreviewResponse.model_validate(response)
     return response
 
@@ -66,7 +66,7 @@ def _with(body: dict[str, Any], **changes: Any) -> dict[str, Any]:
 
 def _refusal(body: dict[str, Any]) -> str | None:
     with pytest.raises(ValidationFailed) as error:
-        preview_split(SplitPreviewRequest.model_validate(body))
+        preview_split(SplitPreviewRequest.model_validate(body).to_terms())
     return error.value.field
 
 
@@ -235,7 +235,7 @@ def test_cross_field_errors_name_the_exact_field(body: dict[str, Any], field: st
 
 
 def _settle(body: dict[str, Any]) -> dict[str, Any]:
-    response = preview_settlement(SettlementPreviewRequest.model_validate(body))
+    response = preview_settlement(SettlementPreviewRequest.model_validate(body).to_command())
     SettlementPreviewResponse.model_validate(response)
     return response
 
@@ -277,7 +277,7 @@ def test_settlement_preview_bill_holder_mode_pays_through_the_payee() -> None:
 )
 def test_settlement_preview_refusals_name_the_field(body: dict[str, Any], field: str) -> None:
     with pytest.raises(ValidationFailed) as error:
-        preview_settlement(SettlementPreviewRequest.model_validate(body))
+        preview_settlement(SettlementPreviewRequest.model_validate(body).to_command())
     assert error.value.field == field
 
 

@@ -81,8 +81,8 @@ def test_splitting_a_stay_in_two_changes_no_share_of_a_bill(start: int, length: 
     whole = [{"from": first.isoformat(), "to": last.isoformat()}]
     split = [{"from": first.isoformat(), "to": (middle - timedelta(days=1)).isoformat()},
              {"from": middle.isoformat(), "to": last.isoformat()}]
-    one = preview_split(SplitPreviewRequest.model_validate(_request(whole, proration)))
-    two = preview_split(SplitPreviewRequest.model_validate(_request(split, proration)))
+    one = preview_split(SplitPreviewRequest.model_validate(_request(whole, proration)).to_terms())
+    two = preview_split(SplitPreviewRequest.model_validate(_request(split, proration)).to_terms())
     assert [s["amount"] for s in one["shares"]] == [s["amount"] for s in two["shares"]]
     assert sum(Fraction(s["amount"]) for s in one["shares"]) == Fraction("5099.99")
 
