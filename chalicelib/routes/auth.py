@@ -29,7 +29,7 @@ TAGS = ("auth",)
 @route(bp, "/auth/register", "POST", body=RegisterRequest, response=Accepted, status=201, auth=False, tags=TAGS,
        summary="Create an account; a verification code goes to the email (and phone)", errors=(400, 429))
 def register(ctx: RequestContext, body: RegisterRequest) -> dict[str, str]:
-    accounts.register(ctx.container, body, client_ip=ctx.client_ip)
+    accounts.register(ctx.container, body.to_command(), client_ip=ctx.client_ip)
     return {"status": "verification_sent"}
 
 
@@ -78,7 +78,7 @@ def logout_all(ctx: RequestContext) -> None:
        summary="Change the password; every session is signed out and this one renewed", errors=(400, 401, 429))
 def change_password(ctx: RequestContext, body: PasswordChange) -> dict[str, Any]:
     return accounts.change_password(
-        ctx.container, ctx.require_principal(), body, client_ip=ctx.client_ip, user_agent=ctx.user_agent
+        ctx.container, ctx.require_principal(), body.to_command(), client_ip=ctx.client_ip, user_agent=ctx.user_agent
     )
 
 
@@ -93,5 +93,5 @@ def forgot_password(ctx: RequestContext, body: EmailOnly) -> dict[str, str]:
        summary="Set a new password with the reset code or link; sign in afterwards (2FA still applies)",
        errors=(400, 429))
 def reset_password(ctx: RequestContext, body: PasswordReset) -> None:
-    accounts.reset_password(ctx.container, body)
+    accounts.reset_password(ctx.container, body.to_command())
 

@@ -126,7 +126,7 @@ def adjust_bill(ctx: RequestContext, body: AdjustmentCreate, group_id: str, bill
 def record_payment(ctx: RequestContext, body: PaymentCreate, group_id: str) -> Reply:
     own = body.payer == ctx.require_principal().user_id
     membership = _authorize(ctx, group_id, "payment.create" if own else "payment.record")
-    view, created = payments.record(ctx.container, membership, request=body,
+    view, created = payments.record(ctx.container, membership, request=body.to_command(),
                                     idempotency_key=ctx.headers.get("idempotency-key"), client_ip=ctx.client_ip,
                                     own_share_only=not is_allowed(membership.role, "payment.record"))
     return idempotent_reply(view, created=created)
@@ -158,8 +158,8 @@ def get_settlement(ctx: RequestContext, query: SettlementQuery, group_id: str) -
 def put_settlement(ctx: RequestContext, body: SettlementPolicy, group_id: str) -> Reply:
     membership = _authorize(ctx, group_id, "group.update")
     version = expected_version(ctx, None)
-    return tagged(billing_profile.put_settlement(ctx.container, membership, request=body, expected_version=version,
-                                                 client_ip=ctx.client_ip))
+    return tagged(billing_profile.put_settlement(ctx.container, membership, request=body.to_command(),
+                                                 expected_version=version, client_ip=ctx.client_ip))
 
 
 # -- tariff ------------------------------------------------------------------------------------------------------------
@@ -178,5 +178,5 @@ def get_tariff(ctx: RequestContext, group_id: str) -> Reply:
 def put_tariff(ctx: RequestContext, body: TariffIn, group_id: str) -> Reply:
     membership = _authorize(ctx, group_id, "group.update")
     version = expected_version(ctx, body.version)
-    return tagged(billing_profile.put_tariff(ctx.container, membership, request=body, expected_version=version,
-                                             client_ip=ctx.client_ip))
+    return tagged(billing_profile.put_tariff(ctx.container, membership, request=body.to_command(),
+                                             expected_version=version, client_ip=ctx.client_ip))

@@ -54,7 +54,9 @@ def _authorize(ctx: RequestContext, group_id: str, action: str) -> Membership:
        summary="Create a group; you become its owner", errors=(400, 401))
 def create_group(ctx: RequestContext, body: GroupCreate) -> Reply:
     principal = ctx.require_principal()
-    return tagged(groups.create(ctx.container, user_id=principal.user_id, request=body, client_ip=ctx.client_ip), 201)
+    created = groups.create(ctx.container, user_id=principal.user_id, request=body.to_command(),
+                            client_ip=ctx.client_ip)
+    return tagged(created, 201)
 
 
 @route(bp, "/groups", "GET", query=PageQuery, response=GroupPage, tags=TAGS,
@@ -75,7 +77,7 @@ def get_group(ctx: RequestContext, group_id: str) -> Reply:
 def update_group(ctx: RequestContext, body: GroupUpdate, group_id: str) -> Reply:
     membership = _authorize(ctx, group_id, "group.update")
     updated = groups.update(
-        ctx.container, membership, request=body, expected_version=expected_version(ctx, body.version),
+        ctx.container, membership, request=body.to_command(), expected_version=expected_version(ctx, body.version),
         client_ip=ctx.client_ip,
     )
     return tagged(updated)
@@ -104,8 +106,8 @@ def list_members(ctx: RequestContext, query: PageQuery, group_id: str) -> dict[s
 def update_member(ctx: RequestContext, body: MemberUpdate, group_id: str, user_id: str) -> Reply:
     membership = _authorize(ctx, group_id, "member.update")
     updated = members.update_member(
-        ctx.container, membership, user_id, request=body, expected_version=expected_version(ctx, body.version),
-        client_ip=ctx.client_ip,
+        ctx.container, membership, user_id, request=body.to_command(),
+        expected_version=expected_version(ctx, body.version), client_ip=ctx.client_ip,
     )
     return tagged(updated)
 
@@ -144,7 +146,7 @@ def leave_group(ctx: RequestContext, group_id: str) -> None:
        errors=(400, 401, 403, 404))
 def invite(ctx: RequestContext, body: InvitationCreate, group_id: str) -> dict[str, Any]:
     membership = _authorize(ctx, group_id, "member.invite")
-    return invitations.invite(ctx.container, membership, request=body, client_ip=ctx.client_ip)
+    return invitations.invite(ctx.container, membership, request=body.to_command(), client_ip=ctx.client_ip)
 
 
 @route(bp, GROUP + "/invitations", "GET", query=PageQuery, response=InvitationPage, tags=MEMBER_TAGS,

@@ -22,7 +22,7 @@ def get_profile(ctx: RequestContext) -> dict[str, Any]:
 @route(bp, "/me", "PATCH", body=ProfileUpdate, response=Profile, tags=TAGS,
        summary="Change name, phone, locale, time zone or notification preferences", errors=(400, 401, 409))
 def update_profile(ctx: RequestContext, body: ProfileUpdate) -> dict[str, Any]:
-    return accounts.update_profile(ctx.container, ctx.require_principal(), body)
+    return accounts.update_profile(ctx.container, ctx.require_principal(), body.to_command())
 
 
 @route(bp, "/me/phone/verify", "POST", body=CodeRequest, response=Profile, tags=TAGS,

@@ -54,7 +54,7 @@ def _member(ctx: RequestContext, group_id: str, action: str) -> Membership:
        errors=(400, 401, 403, 404, 409))
 def create_meter(ctx: RequestContext, body: MeterCreate, group_id: str) -> dict[str, Any]:
     member = _member(ctx, group_id, "meter.manage")
-    return meters.create(ctx.container, group_id=group_id, actor_id=member.user_id, request=body,
+    return meters.create(ctx.container, group_id=group_id, actor_id=member.user_id, request=body.to_command(),
                          client_ip=ctx.client_ip)
 
 
@@ -69,8 +69,8 @@ def list_meters(ctx: RequestContext, group_id: str) -> dict[str, Any]:
        summary="Change a meter (assignment, removal, serial...)", errors=(400, 401, 403, 404, 409))
 def update_meter(ctx: RequestContext, body: MeterUpdate, group_id: str, meter_id: str) -> dict[str, Any]:
     member = _member(ctx, group_id, "meter.manage")
-    return meters.update(ctx.container, group_id=group_id, meter_id=meter_id, actor_id=member.user_id, request=body,
-                         client_ip=ctx.client_ip)
+    return meters.update(ctx.container, group_id=group_id, meter_id=meter_id, actor_id=member.user_id,
+                         request=body.to_command(), client_ip=ctx.client_ip)
 
 
 @route(bp, "/groups/{group_id}/meters/{meter_id}/assignments", "POST", body=AssignmentCreate,

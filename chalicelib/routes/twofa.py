@@ -35,7 +35,7 @@ def send_code(ctx: RequestContext, body: MfaSendRequest) -> dict[str, str]:
        refresh_cookie="issue", summary="Finish signing in with a TOTP, SMS, email or recovery code",
        errors=(400, 401, 429))
 def verify(ctx: RequestContext, body: MfaVerifyRequest) -> dict[str, Any]:
-    return login.verify(ctx.container, body, client_ip=ctx.client_ip, user_agent=ctx.user_agent)
+    return login.verify(ctx.container, body.to_command(), client_ip=ctx.client_ip, user_agent=ctx.user_agent)
 
 
 @route(bp, "/auth/totp/setup", "POST", body=PasswordConfirmation, response=TotpSetup, tags=TAGS,
@@ -58,5 +58,5 @@ def confirm_totp(ctx: RequestContext, body: CodeRequest) -> dict[str, Any]:
        errors=(400, 401))
 def change_method(ctx: RequestContext, body: MfaMethodChange) -> dict[str, Any]:
     return mfa.change_method(
-        ctx.container, ctx.require_principal(), body, client_ip=ctx.client_ip, user_agent=ctx.user_agent
+        ctx.container, ctx.require_principal(), body.to_command(), client_ip=ctx.client_ip, user_agent=ctx.user_agent
     )

@@ -6,6 +6,15 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field, RootModel, model_validator
 
+from chalicelib.domain.commands import (
+    ChangeMfaMethod,
+    ChangePassword,
+    ChangePreferences,
+    ChangeProfile,
+    Register,
+    ResetPassword,
+    VerifySecondFactor,
+)
 from chalicelib.schemas.common import (
     Email,
     Locale,
@@ -29,6 +38,9 @@ class RegisterRequest(StrictModel):
     phone: Phone | None = None
     locale: Locale = "en"
     timezone: TimeZoneName = "UTC"
+
+    def to_command(self) -> Register:
+        return Register(**self.model_dump())
 
 
 class Accepted(BaseModel):
@@ -78,6 +90,9 @@ class MfaVerifyRequest(StrictModel):
     code: OneTimeCode
     method: MfaMethod
 
+    def to_command(self) -> VerifySecondFactor:
+        return VerifySecondFactor(mfa_token=self.mfa_token, code=self.code, method=self.method)
+
 
 class LoginResult(RootModel[TokenPair | MfaChallenge]):
     """Tokens, or (with 2FA on) a challenge to answer at ``POST /auth/mfa/verify``."""
@@ -112,10 +127,16 @@ class MfaMethodChange(StrictModel):
     enabled: bool
     password: Password
 
+    def to_command(self) -> ChangeMfaMethod:
+        return ChangeMfaMethod(method=self.method, enabled=self.enabled, password=self.password)
+
 
 class PasswordChange(StrictModel):
     current_password: Password
     new_password: Password
+
+    def to_command(self) -> ChangePassword:
+        return ChangePassword(current_password=self.current_password, new_password=self.new_password)
 
 
 class PasswordReset(StrictModel):
@@ -123,6 +144,9 @@ class PasswordReset(StrictModel):
     code: OneTimeCode | None = None
     token: OpaqueToken | None = None
     new_password: Password
+
+    def to_command(self) -> ResetPassword:
+        return ResetPassword(email=self.email, code=self.code, token=self.token, new_password=self.new_password)
 
 
 class PasswordConfirmation(StrictModel):
@@ -150,6 +174,13 @@ class NotificationPreferences(StrictModel):
             raise ValueError("quiet hours must start and end at different hours")
         return self
 
+    def to_command(self) -> ChangePreferences:
+        return ChangePreferences(
+            channels=None if self.channels is None else tuple(self.channels), reading_reminders=self.reading_reminders,
+            payment_reminders=self.payment_reminders, quiet_hours_start=self.quiet_hours_start,
+            quiet_hours_end=self.quiet_hours_end,
+        )
+
 
 class ProfileUpdate(StrictModel):
     name: Name | None = None
@@ -157,6 +188,11 @@ class ProfileUpdate(StrictModel):
     locale: Locale | None = None
     timezone: TimeZoneName | None = None
     notification_preferences: NotificationPreferences | None = None
+
+    def to_command(self) -> ChangeProfile:
+        preferences = self.notification_preferences
+        return ChangeProfile(name=self.name, phone=self.phone, locale=self.locale, timezone=self.timezone,
+                             preferences=None if preferences is None else preferences.to_command())
 
 
 class Profile(BaseModel):

@@ -11,6 +11,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
+from chalicelib.domain.commands import ChangeGroup, ChangeMember, ChangeWeights, CreateGroup, Invite
 from chalicelib.domain.money import DECIMAL_PATTERN
 from chalicelib.schemas.common import Email, Name, OpaqueToken, Phone, StrictModel, TimeZoneName
 
@@ -43,6 +44,9 @@ class GroupCreate(StrictModel):
     payment_terms_days: PaymentTermsDays = Field(default=14, description="days from issue until a bill is due")
     timezone: TimeZoneName = "UTC"
 
+    def to_command(self) -> CreateGroup:
+        return CreateGroup(**self.model_dump())
+
 
 class GroupUpdate(StrictModel):
     """Only the fields sent change. ``version`` (or ``If-Match``) is the version the change is based on."""
@@ -58,6 +62,9 @@ class GroupUpdate(StrictModel):
     payment_terms_days: PaymentTermsDays | None = None
     timezone: TimeZoneName | None = None
     version: Version | None = None
+
+    def to_command(self) -> ChangeGroup:
+        return ChangeGroup(**self.model_dump(exclude={"version"}), sent=frozenset(self.model_fields_set - {"version"}))
 
 
 class Group(BaseModel):
@@ -106,6 +113,9 @@ class WeightsIn(StrictModel):
     occupants: WeightValue | None = None
     custom: WeightValue | None = None
 
+    def to_command(self) -> ChangeWeights:
+        return ChangeWeights(**self.model_dump(), sent=frozenset(self.model_fields_set))
+
 
 class WeightsOut(BaseModel):
     area: str | None
@@ -117,6 +127,10 @@ class MemberUpdate(StrictModel):
     weights: WeightsIn | None = None
     sub_meter_id: ObjectId | None = None
     version: Version | None = None
+
+    def to_command(self) -> ChangeMember:
+        return ChangeMember(weights=None if self.weights is None else self.weights.to_command(),
+                            sub_meter_id=self.sub_meter_id, sent=frozenset(self.model_fields_set - {"version"}))
 
 
 class RoleChange(StrictModel):
@@ -152,6 +166,10 @@ class InvitationCreate(StrictModel):
         if (self.email is None) == (self.phone is None):
             raise ValueError("give exactly one of email or phone")
         return self
+
+    def to_command(self) -> Invite:
+        return Invite(email=self.email, phone=self.phone, role=self.role,
+                      weights=None if self.weights is None else self.weights.to_command())
 
 
 class Invitation(BaseModel):

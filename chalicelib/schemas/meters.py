@@ -11,6 +11,7 @@ from typing import Annotated, Literal, TypeVar
 
 from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
 
+from chalicelib.domain.commands import AddMeter, ChangeMeter
 from chalicelib.domain.money import DECIMAL_PATTERN, MAX_DECIMAL_LENGTH
 from chalicelib.schemas.common import StrictModel
 
@@ -57,6 +58,9 @@ class MeterCreate(StrictModel):
     initial_value: DecimalString | None = Field(default=None, description="register value at installation")
     replaces: ObjectId | None = Field(default=None, description="the meter this one replaces (removed and linked)")
 
+    def to_command(self) -> AddMeter:
+        return AddMeter(**self.model_dump())
+
 
 class MeterUpdate(StrictModel):
     """Only the fields sent change; ``null`` clears ``participant_id`` or ``removed_at`` and is refused elsewhere."""
@@ -70,6 +74,9 @@ class MeterUpdate(StrictModel):
     removed_at: Instant | None = None
     initial_value: DecimalString | None = None
     version: int | None = Field(default=None, ge=1)
+
+    def to_command(self) -> ChangeMeter:
+        return ChangeMeter(**self.model_dump(), sent=frozenset(self.model_fields_set - {"version"}))
 
 
 class AssignmentCreate(StrictModel):

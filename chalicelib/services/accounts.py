@@ -31,7 +31,7 @@ from chalicelib.services.users import (
 if TYPE_CHECKING:
     from chalicelib.adapters.store.port import Document
     from chalicelib.bootstrap import Container
-    from chalicelib.schemas.auth import PasswordChange, PasswordReset, ProfileUpdate, RegisterRequest
+    from chalicelib.domain.commands import ChangePassword, ChangeProfile, Register, ResetPassword
     from chalicelib.services.sessions import Principal
 
 
@@ -46,7 +46,7 @@ class EmailNotVerified(Forbidden):
     title = "Email address not verified"
 
 
-def register(container: Container, request: RegisterRequest, *, client_ip: str) -> None:
+def register(container: Container, request: Register, *, client_ip: str) -> None:
     throttle(container, "register:ip", client_ip)
     email = normalize_email(request.email)
     check_password(request.password, email=email)
@@ -125,14 +125,15 @@ def get_profile(container: Container, principal: Principal) -> dict[str, Any]:
     return profile(get_user(container, principal.user_id))
 
 
-def update_profile(container: Container, principal: Principal, change: ProfileUpdate) -> dict[str, Any]:
+def update_profile(container: Container, principal: Principal, change: ChangeProfile) -> dict[str, Any]:
     user = get_user(container, principal.user_id)
-    changes: dict[str, Any] = change.model_dump(exclude_none=True, exclude={"notification_preferences", "phone"})
+    given = {"name": change.name, "locale": change.locale, "timezone": change.timezone}
+    changes: dict[str, Any] = {name: value for name, value in given.items() if value is not None}
     if change.timezone is not None:
         check_time_zone(change.timezone)
-    if change.notification_preferences is not None:
+    if change.preferences is not None:
         preferences = {**user.get("notification_preferences", DEFAULT_PREFERENCES)}
-        preferences.update(change.notification_preferences.model_dump(exclude_none=True))
+        preferences.update(change.preferences.given())
         changes["notification_preferences"] = preferences
     phone_changed = change.phone is not None and change.phone != user.get("phone")
     if phone_changed and change.phone:
@@ -185,7 +186,7 @@ def confirm_email_change(container: Container, principal: Principal, code: str) 
 
 
 def change_password(
-    container: Container, principal: Principal, change: PasswordChange, *, client_ip: str, user_agent: str
+    container: Container, principal: Principal, change: ChangePassword, *, client_ip: str, user_agent: str
 ) -> dict[str, Any]:
     """Re-authenticate with the current password, then replace it and sign out every session (ASVS V6.2.3)."""
     user = get_user(container, principal.user_id)
@@ -212,7 +213,7 @@ def request_password_reset(container: Container, email: str, *, client_ip: str) 
     )
 
 
-def reset_password(container: Container, request: PasswordReset) -> None:
+def reset_password(container: Container, request: ResetPassword) -> None:
     """Set a new password from a reset code or link. It never signs in: a second factor is still asked at login.
 
     A successful reset clears the login lockout, so lockout cannot keep the real owner out (ASVS V6.3.1).

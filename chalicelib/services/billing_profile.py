@@ -26,7 +26,7 @@ from chalicelib.services.access import ACTIVE, membership_collection, membership
 if TYPE_CHECKING:
     from chalicelib.adapters.store.port import Collection, Document
     from chalicelib.bootstrap import Container
-    from chalicelib.schemas.bills import SettlementPolicy, TariffIn
+    from chalicelib.domain.commands import SetSettlementPolicy, SetTariff
     from chalicelib.services.access import Membership
 
 PROFILES = CollectionSpec("billing_profiles", indexes=(Index(("next_draft_at",)),))
@@ -143,11 +143,16 @@ def _write(
 
 
 def put_tariff(
-    container: Container, membership: Membership, *, request: TariffIn, expected_version: int | None, client_ip: str
+    container: Container, membership: Membership, *, request: SetTariff, expected_version: int | None, client_ip: str
 ) -> dict[str, Any]:
     """Set how the group is billed; from now on the drafts job drafts each period's bill when its window closes."""
     group = groups.load(container, membership.group_id)
-    fields = request.model_dump(mode="json", exclude={"version"})
+    fields: dict[str, Any] = {
+        "billed_by": request.billed_by,
+        "prices": {kind: [{"price": block.price, "up_to": block.up_to} for block in blocks]
+                   for kind, blocks in request.prices.items()},
+        "standing_charge": request.standing_charge, "tax_rate": request.tax_rate,
+    }
     _check_tariff(fields, group["currency"])
     cycle = cycle_at(group, datetime.fromtimestamp(container.clock(), UTC))
     fields["next_draft_at"] = utc_iso_at(cycle[2]) if cycle else None
@@ -156,7 +161,7 @@ def put_tariff(
 
 
 def put_settlement(
-    container: Container, membership: Membership, *, request: SettlementPolicy, expected_version: int | None,
+    container: Container, membership: Membership, *, request: SetSettlementPolicy, expected_version: int | None,
     client_ip: str,
 ) -> dict[str, Any]:
     """Choose minimal transfers, or "everyone settles with the bill holder" (a member or the utility)."""

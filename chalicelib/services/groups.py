@@ -20,6 +20,7 @@ page of their memberships, one ``get_many`` of those groups.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import uuid
 from typing import TYPE_CHECKING, Any
 
@@ -37,7 +38,7 @@ from chalicelib.services.concurrency import retry_on_conflict
 if TYPE_CHECKING:
     from chalicelib.adapters.store.port import Collection, Document
     from chalicelib.bootstrap import Container
-    from chalicelib.schemas.groups import GroupCreate, GroupUpdate
+    from chalicelib.domain.commands import ChangeGroup, CreateGroup
 
 GROUPS = CollectionSpec("groups")
 GROUP_DELETED = "group-deleted"
@@ -102,9 +103,9 @@ def check_settings(settings: dict[str, Any]) -> None:
         raise ValidationFailed("only a custom billing cycle takes billing_cycle_days", field="billing_cycle_days")
 
 
-def create(container: Container, *, user_id: str, request: GroupCreate, client_ip: str) -> dict[str, Any]:
+def create(container: Container, *, user_id: str, request: CreateGroup, client_ip: str) -> dict[str, Any]:
     """A new group with its creator as the only owner."""
-    settings = request.model_dump()
+    settings = dataclasses.asdict(request)
     check_settings(settings)
     now = utc_iso(container.clock())
     group_id = uuid.uuid4().hex
@@ -142,13 +143,13 @@ def get(container: Container, membership: Membership) -> dict[str, Any]:
 
 
 def update(
-    container: Container, membership: Membership, *, request: GroupUpdate, expected_version: int | None, client_ip: str
+    container: Container, membership: Membership, *, request: ChangeGroup, expected_version: int | None, client_ip: str
 ) -> dict[str, Any]:
     """Change the settings sent; a write based on another version than the stored one is a ``VersionConflict``."""
     if expected_version is None:
         raise ValidationFailed("send the version you edited, as If-Match or in the body", field="version")
     group = load(container, membership.group_id)
-    sent = request.model_dump(exclude_unset=True, exclude={"version"})
+    sent = request.sent_values()
     for name, value in sent.items():
         if value is None and name != "billing_cycle_days":
             raise ValidationFailed("must not be null", field=name)

@@ -33,7 +33,7 @@ if TYPE_CHECKING:
     from chalicelib.adapters.notify.port import Channel
     from chalicelib.adapters.store.port import Collection, Document
     from chalicelib.bootstrap import Container
-    from chalicelib.schemas.groups import InvitationCreate
+    from chalicelib.domain.commands import Invite
 
 INVITATIONS = CollectionSpec(
     "invitations", indexes=(Index(("token_hash",), unique=True), Index(("group_id", "status")))
@@ -75,7 +75,7 @@ def invitation_view(invitation: Document) -> dict[str, Any]:
     }
 
 
-def invite(container: Container, actor: Membership, *, request: InvitationCreate, client_ip: str) -> dict[str, Any]:
+def invite(container: Container, actor: Membership, *, request: Invite, client_ip: str) -> dict[str, Any]:
     """Create a single-use invitation and send its link to the email or phone given."""
     role = Role(request.role)
     if role is Role.OWNER and actor.role is not Role.OWNER:

@@ -23,7 +23,7 @@ from chalicelib.services.users import find_by_email, get_user, mfa_methods, norm
 if TYPE_CHECKING:
     from chalicelib.adapters.store.port import Collection, Document
     from chalicelib.bootstrap import Container
-    from chalicelib.schemas.auth import MfaVerifyRequest
+    from chalicelib.domain.commands import VerifySecondFactor
 
 PENDING_MFA = CollectionSpec("mfa_attempts", expires_field="expires_at")
 MAX_MFA_TRIES = 5
@@ -112,7 +112,7 @@ def send_code(container: Container, mfa_token: str, method: str) -> None:
     )
 
 
-def verify(container: Container, request: MfaVerifyRequest, *, client_ip: str, user_agent: str) -> dict[str, Any]:
+def verify(container: Container, request: VerifySecondFactor, *, client_ip: str, user_agent: str) -> dict[str, Any]:
     """Finish a login with a second factor. Five wrong codes end the attempt; each code works once."""
     attempt, user = _attempt(container, request.mfa_token)
     throttle(container, "code-verify:account", user["_id"])
@@ -138,7 +138,7 @@ def _count_try(container: Container, attempt: Document) -> None:
         _mfa_attempt_collection(container).update(attempt["_id"], tries, expected_version=attempt["version"])
 
 
-def _second_factor_ok(container: Container, user: Document, attempt: Document, request: MfaVerifyRequest) -> bool:
+def _second_factor_ok(container: Container, user: Document, attempt: Document, request: VerifySecondFactor) -> bool:
     if request.method == "totp":
         return accept_totp(container, user, request.code)
     if request.method == "recovery":

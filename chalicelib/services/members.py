@@ -20,17 +20,17 @@ from chalicelib.services.users import display_name, user_collection
 if TYPE_CHECKING:
     from chalicelib.adapters.store.port import Document
     from chalicelib.bootstrap import Container
-    from chalicelib.schemas.groups import MemberUpdate, WeightsIn
+    from chalicelib.domain.commands import ChangeMember, ChangeWeights
 
 REMOVED = "removed"
 
 
-def merged_weights(request: WeightsIn | None, current: dict[str, Any] | None = None) -> dict[str, Any]:
+def merged_weights(request: ChangeWeights | None, current: dict[str, Any] | None = None) -> dict[str, Any]:
     """``current`` with the weights ``request`` sets (``None`` clears one), each checked exact and non-negative."""
     weights = dict(current or {})
     if request is None:
         return weights
-    for name, value in request.model_dump(exclude_unset=True).items():
+    for name, value in request.sent_values().items():
         if value is not None:
             parse_quantity(value, field=f"weights.{name}")  # exact, non-negative, bounded
         weights[name] = value
@@ -69,7 +69,7 @@ def _member(container: Container, group_id: str, user_id: str) -> Document:
 
 
 def update_member(
-    container: Container, actor: Membership, user_id: str, *, request: MemberUpdate, expected_version: int | None,
+    container: Container, actor: Membership, user_id: str, *, request: ChangeMember, expected_version: int | None,
     client_ip: str,
 ) -> dict[str, Any]:
     """Change a participant's allocation weights or sub-meter link.
@@ -81,11 +81,10 @@ def update_member(
     member = _member(container, actor.group_id, user_id)
     if member["role"] == Role.OWNER.value and actor.role is not Role.OWNER:
         raise Forbidden(f"a {actor.role} may not change an owner")
-    sent = request.model_dump(exclude_unset=True, exclude={"version"})
     changes: dict[str, Any] = {}
-    if "weights" in sent:
+    if "weights" in request.sent:
         changes["weights"] = merged_weights(request.weights, member.get("weights"))
-    if "sub_meter_id" in sent:
+    if "sub_meter_id" in request.sent:
         if request.sub_meter_id is not None:
             try:
                 meter_records.load(container, group_id=actor.group_id, meter_id=request.sub_meter_id)

@@ -31,7 +31,7 @@ from chalicelib.services.readings import reading_collection
 if TYPE_CHECKING:
     from chalicelib.adapters.store.port import Document
     from chalicelib.bootstrap import Container
-    from chalicelib.schemas.meters import MeterCreate, MeterUpdate
+    from chalicelib.domain.commands import AddMeter, ChangeMeter
 
 _QUANTITY_PLACES = 12
 _FROZEN_WITH_READINGS = ("digits", "multiplier", "installed_at", "initial_value")
@@ -49,7 +49,7 @@ def _canonical_quantity(text: str, field: str) -> str:
 
 
 def create(
-    container: Container, *, group_id: str, actor_id: str, request: MeterCreate, client_ip: str
+    container: Container, *, group_id: str, actor_id: str, request: AddMeter, client_ip: str
 ) -> dict[str, Any]:
     """A new meter; with ``replaces``, the old meter is removed at this one's installation and linked both ways."""
     if request.removed_at is not None and request.removed_at <= request.installed_at:
@@ -108,10 +108,10 @@ def has_readings(container: Container, meter_id: str) -> bool:
 
 
 def update(
-    container: Container, *, group_id: str, meter_id: str, actor_id: str, request: MeterUpdate, client_ip: str
+    container: Container, *, group_id: str, meter_id: str, actor_id: str, request: ChangeMeter, client_ip: str
 ) -> dict[str, Any]:
     """Change the fields sent; ``null`` clears the participant or the removal."""
-    sent = request.model_fields_set - {"version"}
+    sent = request.sent
     document = load(container, group_id=group_id, meter_id=meter_id)
     if request.version is not None and request.version != document["version"]:
         raise VersionConflict(f"the meter is at version {document['version']}")

@@ -21,7 +21,7 @@ from chalicelib.services.users import get_user, user_collection
 if TYPE_CHECKING:
     from chalicelib.adapters.store.port import Document
     from chalicelib.bootstrap import Container
-    from chalicelib.schemas.auth import MfaMethodChange
+    from chalicelib.domain.commands import ChangeMfaMethod
     from chalicelib.services.sessions import Principal
 
 ISSUER = "sharemeter"
@@ -67,7 +67,7 @@ def confirm_totp(
 
 
 def change_method(
-    container: Container, principal: Principal, change: MfaMethodChange, *, client_ip: str, user_agent: str
+    container: Container, principal: Principal, change: ChangeMfaMethod, *, client_ip: str, user_agent: str
 ) -> dict[str, Any]:
     """Turn SMS or email codes on or off, or TOTP off; needs the password again."""
     user = get_user(container, principal.user_id)

@@ -38,7 +38,7 @@ from chalicelib.services.ledger import Ledger, load, now_iso, payment_collection
 if TYPE_CHECKING:
     from chalicelib.adapters.store.port import Document
     from chalicelib.bootstrap import Container
-    from chalicelib.schemas.bills import PaymentCreate
+    from chalicelib.domain.commands import RecordPayment
     from chalicelib.services.access import Membership
 
 def view(payment: Document) -> dict[str, Any]:
@@ -49,11 +49,17 @@ def view(payment: Document) -> dict[str, Any]:
     }
 
 
+def _fields(request: RecordPayment) -> dict[str, Any]:
+    """The payment as the client sent it (its body's names), for the idempotency fingerprint."""
+    return {"from": request.payer, "to": request.payee, "amount": request.amount, "bill_id": request.bill_id,
+            "note": request.note}
+
+
 def _active_members(container: Container, group_id: str) -> set[str]:
     return {m["user_id"] for m in find_all(membership_collection(container), {"group_id": group_id, "status": ACTIVE})}
 
 
-def _check_own_payment(ledger: Ledger, membership: Membership, request: PaymentCreate, minor: int, now: str) -> None:
+def _check_own_payment(ledger: Ledger, membership: Membership, request: RecordPayment, minor: int, now: str) -> None:
     """A member without ``payment.record`` pays only their own outstanding shares (see the module docstring)."""
     if request.payer != membership.user_id:
         raise Forbidden("you may record only payments you make; recording others' needs payment.record")
@@ -69,7 +75,7 @@ def _check_own_payment(ledger: Ledger, membership: Membership, request: PaymentC
 
 
 def record(
-    container: Container, membership: Membership, *, request: PaymentCreate, idempotency_key: str | None,
+    container: Container, membership: Membership, *, request: RecordPayment, idempotency_key: str | None,
     client_ip: str, own_share_only: bool = False,
 ) -> tuple[dict[str, Any], bool]:
     """Record a payment; returns its view and whether it was newly recorded (False: a replay of the same key).
@@ -79,7 +85,7 @@ def record(
     group_id = membership.group_id
     key = idempotency.header_key(idempotency_key, required=True)
     claim = idempotency.Claim({"group_id": group_id, "idempotency_key": key},
-                              idempotency.fingerprint(request.model_dump(mode="json", by_alias=True)))
+                              idempotency.fingerprint(_fields(request)))
 
     def write(claimed: Mapping[str, Any]) -> Document:
         group = groups.load(container, group_id)
