@@ -221,3 +221,18 @@ def test_explicit_participants_must_be_paying_members(api: Api, group: Cast) -> 
     viewer = group.people["viewer"].user_id  # viewers only watch: not billed either
     body["participants"] = [{"id": owner}, {"id": viewer}]
     assert api.post(f"/groups/{group.group_id}/bills", body, token=group.token("owner")).status == 400
+
+
+def test_explicit_participants_take_the_requests_consumption_when_created_as_when_edited(api: Api, group: Cast) -> None:
+    owner, admin = group.people["owner"].user_id, group.people["admin"].user_id
+    token = group.token("owner")
+    body = {"period": PERIOD, "total": "30.00", "method": "consumption",
+            "participants": [{"id": owner}, {"id": admin}], "consumption": {owner: "1", admin: "2"}}
+    created = draft(api, group.group_id, token, body)
+    assert created.status == 201, created.json
+    assert {s["participant"]: s["amount"] for s in created.json["shares"]} == {owner: "10.00", admin: "20.00"}
+    base = f"/groups/{group.group_id}/bills/{created.json['id']}"
+    edited = api.patch(base, {"consumption": {owner: "2", admin: "1"}, "version": created.json["version"]},
+                       token=token)
+    assert edited.status == 200, edited.json
+    assert {s["participant"]: s["amount"] for s in edited.json["shares"]} == {owner: "20.00", admin: "10.00"}

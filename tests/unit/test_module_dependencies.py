@@ -1,4 +1,4 @@
-"""No import circle among chalicelib's modules, counting the imports a function makes when it runs.
+"""No import circle among chalicelib's modules, counting the imports a function makes when it runs; layers hold.
 
 A function-local import hides a circle from the interpreter (the module is complete by the time the function runs)
 but not from a reader: the two modules still depend on each other. So every ``import`` and ``from ... import`` counts,
@@ -27,12 +27,12 @@ def module_names(root: Path, package: str) -> dict[str, Path]:
     return modules
 
 
-def _runtime_imports(tree: ast.Module) -> Iterator[ast.Import | ast.ImportFrom]:
-    """Import statements at any depth, leaving out the bodies of ``if TYPE_CHECKING:``."""
+def _imports(tree: ast.Module, *, type_checking: bool) -> Iterator[ast.Import | ast.ImportFrom]:
+    """Import statements at any depth; the bodies of ``if TYPE_CHECKING:`` only with ``type_checking``."""
     pending: list[ast.AST] = [tree]
     while pending:
         node = pending.pop()
-        if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test):
+        if not type_checking and isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test):
             pending.extend(node.orelse)
             continue
         if isinstance(node, ast.Import | ast.ImportFrom):
@@ -48,13 +48,14 @@ def _targets(name: str, importer: str, modules: Mapping[str, Path]) -> set[str]:
     return {module for module in {*prefixes - ancestors, name} if module in modules}
 
 
-def import_graph(modules: Mapping[str, Path]) -> dict[str, set[str]]:
-    """Module -> the modules of the same tree that importing or running it imports."""
+def import_graph(modules: Mapping[str, Path], *, type_checking: bool = False) -> dict[str, set[str]]:
+    """Module -> the modules of the same tree that importing or running it imports (or, with ``type_checking``, that
+    its annotations name too)."""
     graph: dict[str, set[str]] = {}
     for name, path in modules.items():
         targets: set[str] = set()
         package = name if path.name == "__init__.py" else name.rpartition(".")[0]
-        for node in _runtime_imports(ast.parse(path.read_text(encoding="utf-8"))):
+        for node in _imports(ast.parse(path.read_text(encoding="utf-8")), type_checking=type_checking):
             if isinstance(node, ast.Import):
                 for alias in node.names:
                     targets |= _targets(alias.name, name, modules)
@@ -128,6 +129,27 @@ def _path_through(component: list[str], graph: Mapping[str, set[str]]) -> list[s
 def test_chalicelib_has_no_import_circle() -> None:
     cycles = import_cycles(import_graph(module_names(ROOT, "chalicelib")))
     assert not cycles, "import circles: " + "; ".join(" -> ".join(cycle) for cycle in cycles)
+
+
+#: What each layer must never import, type-only imports included (ARCHITECTURE.md: the edge maps requests to commands).
+FORBIDDEN = {
+    "chalicelib.domain": ("chalicelib.",),  # anything of ours but the domain itself
+    "chalicelib.services": ("chalicelib.schemas", "chalicelib.http", "chalicelib.routes", "chalicelib.jobs"),
+    "chalicelib.jobs": ("chalicelib.schemas", "chalicelib.http", "chalicelib.routes"),
+}
+
+
+def test_layers_import_only_what_they_may() -> None:
+    graph = import_graph(module_names(ROOT, "chalicelib"), type_checking=True)
+    wrong = sorted(
+        f"{module} -> {target}"
+        for module, targets in graph.items()
+        for layer, forbidden in FORBIDDEN.items()
+        if module == layer or module.startswith(layer + ".")
+        for target in targets
+        if target.startswith(forbidden) and not target.startswith(layer)
+    )
+    assert not wrong, "layer violations: " + "; ".join(wrong)
 
 
 def test_a_circle_through_a_function_local_import_is_found(tmp_path: Path) -> None:
