@@ -47,7 +47,7 @@ def seed(container: Container, *, user_id: str, count: int, others: int = 0) -> 
     theirs = [(group_ids[i % count], f"{user_id}-other{i}") for i in range(others)]
     membership_collection(container).insert_many([
         {"_id": membership_id(g, u), "group_id": g, "user_id": u, "role": "owner" if u == user_id else "member",
-         "status": ACTIVE, "weights": {}, "sub_meter_id": None, "joined_at": now}
+         "status": ACTIVE, "weights": {}, "joined_at": now}
         for g, u in mine + theirs
     ])
     return group_ids

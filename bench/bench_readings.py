@@ -73,7 +73,7 @@ def bench_import(directory: Path) -> None:
     trips = store.round_trips.count
     assert result["imported"] == IMPORT_ROWS, result
 
-    owner = Membership(group_id, "bench", Role.OWNER, 1, Weights(), None, "")
+    owner = Membership(group_id, "bench", Role.OWNER, 1, Weights(), "")
     store.round_trips.reset()
     started = time.perf_counter()
     for day in range(BASELINE_ROWS):

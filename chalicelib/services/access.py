@@ -1,7 +1,7 @@
 """Who may do what in a group: one membership read per request, checked against the policy table.
 
 A membership is one document, ``_id = f"{group_id}:{user_id}"``, holding the role, the participant's allocation weights
-and sub-meter link, and its history: ``stays``, every ``{joined_at, left_at}`` of this person in the group, oldest first
+and its history: ``stays``, every ``{joined_at, left_at}`` of this person in the group, oldest first
 (see ``membership_stays``). Leaving or being removed keeps the document (status ``removed``, ``left_at``) so later bills
 still know who was present when. ``authorize`` reads it on every request (no cache), so a role change applies from the
 next request. Outsiders, former members and members of a deleted group all get the same ``NotFound`` (no existence
@@ -48,7 +48,6 @@ class Membership:
     role: Role
     version: int
     weights: Weights
-    sub_meter_id: str | None
     joined_at: str
 
     @property
@@ -92,7 +91,6 @@ def to_membership(document: Document) -> Membership:
         role=Role(document["role"]),
         version=document["version"],
         weights=Weights(weights.get("area"), weights.get("occupants"), weights.get("custom")),
-        sub_meter_id=document.get("sub_meter_id"),
         joined_at=document["joined_at"],
     )
 

@@ -120,7 +120,7 @@ def create(container: Container, *, user_id: str, request: CreateGroup, client_i
     stored = audit.insert_with(container, group_collection(container), group, pending)
     owner: Document = {
         "_id": membership_id(group_id, user_id), "group_id": group_id, "user_id": user_id, "role": Role.OWNER.value,
-        "status": ACTIVE, "weights": {}, "sub_meter_id": None, "joined_at": now,
+        "status": ACTIVE, "weights": {}, "joined_at": now,
     }
     membership_collection(container).insert(owner)
     record_event("group.created", group_id=group_id)

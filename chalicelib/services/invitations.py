@@ -181,8 +181,8 @@ def accept(container: Container, *, user_id: str, token: str, client_ip: str) ->
         earlier = membership_stays(existing) if existing is not None else []
         joined: Document = {
             "group_id": group_id, "user_id": user_id, "role": invitation["role"], "status": ACTIVE,
-            "weights": invitation.get("weights") or {}, "sub_meter_id": None,
-            "joined_at": now, "left_at": None, "invitation_id": invitation["_id"],
+            "weights": invitation.get("weights") or {}, "joined_at": now, "left_at": None,
+            "invitation_id": invitation["_id"],
             "stays": [*earlier, {"joined_at": now, "left_at": None}],  # re-joining adds a stay, in the same write
         }
         pending = audit.intent(

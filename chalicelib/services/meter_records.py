@@ -9,13 +9,14 @@ meters are ``services.meters`` (create, change, delete) and ``services.meter_ass
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any
 
 from chalicelib.adapters.store.port import CollectionSpec, Index
 from chalicelib.domain.errors import NotFound, ValidationFailed
-from chalicelib.domain.readings import Meter
+from chalicelib.domain.readings import Meter, MeterKind
 from chalicelib.domain.timestamps import utc_iso_at
 from chalicelib.services.access import ACTIVE, membership_collection, membership_id
 from chalicelib.services.concurrency import retry_on_conflict
@@ -92,6 +93,19 @@ def group_meters(container: Container, *, group_id: str) -> list[Document]:
         {"group_id": group_id}, order_by="created_at", limit=MAX_METERS_PER_GROUP
     )
     return page.items
+
+
+def held_sub_meters(meter_documents: Iterable[Document], now: str) -> dict[str, list[str]]:
+    """Each participant's sub-meters in service at ``now`` (user id -> meter ids, in the order given).
+
+    The meter's ``participant_id`` is the one record of who holds it; a member's ``sub_meter_id`` is read from here.
+    """
+    held: dict[str, list[str]] = {}
+    for meter in meter_documents:
+        holder, removed = meter.get("participant_id"), meter.get("removed_at")
+        if holder and meter["kind"] == MeterKind.SUB.value and (not removed or removed > now):
+            held.setdefault(holder, []).append(meter["_id"])
+    return held
 
 
 def check_participant(container: Container, group_id: str, user_id: str | None) -> None:

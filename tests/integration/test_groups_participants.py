@@ -203,3 +203,48 @@ def test_admin_cannot_edit_an_owners_weights(api: Api) -> None:
     refused = api.patch(path, body, token=c.token("admin"))
     assert refused.status == 403, refused.json
     assert api.patch(path, body, token=c.token("owner")).status == 200
+
+
+def test_a_member_linked_to_a_sub_meter_has_its_consumption_and_is_billed_by_it(api: Api) -> None:
+    """One fact, one place: the link is the meter's holder, so consumption and bills follow a member's link."""
+    c = cast(api)
+    member, owner = c.people["member"], c.token("owner")
+    # GIVEN a sub-meter nobody holds, read at the start and the end of February (local midnights in Berlin)
+    meter = api.post(f"/groups/{c.group_id}/meters", {"serial": "SUB-9", "kind": "sub", "unit": "kWh",
+                                                      "installed_at": "2025-01-01T00:00:00Z"}, token=owner)
+    assert meter.status == 201, meter.json
+    readings = f"/groups/{c.group_id}/meters/{meter.json['id']}/readings"
+    for value, taken_at in (("10", "2025-02-01T00:00:00+01:00"), ("40", "2025-03-01T00:00:00+01:00")):
+        assert api.post(readings, {"value": value, "taken_at": taken_at}, token=owner).status == 201
+    # WHEN an admin links the member to it
+    path = f"/groups/{c.group_id}/members/{member.user_id}"
+    version = member_version(api, c.group_id, member.user_id, owner)
+    linked = api.patch(path, {"sub_meter_id": meter.json["id"], "version": version}, token=c.token("admin"))
+    assert linked.status == 200 and linked.json["sub_meter_id"] == meter.json["id"], linked.json
+    # THEN the meter names the member as its holder, the member's consumption is the meter's ...
+    [held] = api.get(f"/groups/{c.group_id}/meters", token=owner).json["items"]
+    assert held["participant_id"] == member.user_id
+    chart = api.get(f"/groups/{c.group_id}/consumption?from=2025-02-01&to=2025-03-01", token=owner).json
+    assert [(p["participant_id"], p["values"]) for p in chart["participants"]] == [(member.user_id, ["30"])]
+    # ... and a consumption bill takes it from the readings
+    bill = api.post(f"/groups/{c.group_id}/bills", {"period": {"from": "2025-02-01", "to": "2025-02-28"},
+                                                    "total": "30.00", "method": "consumption",
+                                                    "participants": [{"id": member.user_id}]}, token=owner)
+    assert bill.status == 201, bill.json
+    assert bill.json["inputs"]["participants"][0]["consumption"] == "30"
+    assert [(s["participant"], s["amount"]) for s in bill.json["shares"]] == [(member.user_id, "30.00")]
+    # AND unlinking leaves the meter to nobody
+    unlinked = api.patch(path, {"sub_meter_id": None, "version": linked.json["version"]}, token=owner)
+    assert unlinked.status == 200 and unlinked.json["sub_meter_id"] is None
+    assert api.get(f"/groups/{c.group_id}/meters", token=owner).json["items"][0]["participant_id"] is None
+
+
+def test_only_a_sub_meter_links_to_a_member(api: Api) -> None:
+    c = cast(api)
+    main = api.post(f"/groups/{c.group_id}/meters", {"serial": "MAIN", "kind": "main", "unit": "kWh",
+                                                     "installed_at": "2025-01-01T00:00:00Z"}, token=c.token("owner"))
+    member = c.people["member"]
+    version = member_version(api, c.group_id, member.user_id, c.token("owner"))
+    refused = api.patch(f"/groups/{c.group_id}/members/{member.user_id}",
+                        {"sub_meter_id": main.json["id"], "version": version}, token=c.token("owner"))
+    assert refused.status == 400 and refused.json["errors"][0]["field"] == "sub_meter_id", refused.json

@@ -74,7 +74,7 @@ def test_a_retry_that_races_its_original_is_a_replay_on_every_backend(raced: tup
         "participant_id": "u1", "installed_at": "2025-01-01T00:00:00.000000Z", "removed_at": None,
         "initial_value": "0", "last_reading_at": None, "created_at": "2025-01-01T00:00:00Z",
     })
-    owner = Membership("g1", "u1", Role.OWNER, 1, Weights(), None, "2025-01-01T00:00:00Z")
+    owner = Membership("g1", "u1", Role.OWNER, 1, Weights(), "2025-01-01T00:00:00Z")
     # GIVEN the original request is stored between the retry's replay check and its insert
     store.original_id = "first"
     # WHEN the retry with the same key and body arrives
