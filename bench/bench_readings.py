@@ -21,10 +21,11 @@ from chalicelib.adapters.store.sqlite import SqliteStore
 from chalicelib.bootstrap import Container, bootstrap
 from chalicelib.domain.policy import Role
 from chalicelib.domain.reminders import MeterReader, current_window, due_reminders
+from chalicelib.domain.timestamps import utc_iso_at
 from chalicelib.jobs import reading_reminders
 from chalicelib.services import reading_import, readings
 from chalicelib.services.access import Membership, Weights
-from chalicelib.services.meter_records import METERS, iso
+from chalicelib.services.meter_records import METERS
 from chalicelib.services.reminder_schedule import SCHEDULES
 from chalicelib.services.users import USERS
 from chalicelib.settings import Settings
@@ -47,9 +48,9 @@ def container(directory: Path) -> Container:
 
 def meter_document(meter_id: str, group_id: str, serial: str, user_id: str | None) -> Document:
     return {"_id": meter_id, "group_id": group_id, "serial": serial, "kind": "sub", "unit": "kWh", "digits": None,
-            "multiplier": "1", "participant_id": user_id, "installed_at": iso(START), "removed_at": None,
+            "multiplier": "1", "participant_id": user_id, "installed_at": utc_iso_at(START), "removed_at": None,
             "initial_value": "0", "replaces": None, "replaced_by": None, "last_reading_at": None,
-            "created_at": iso(START), "created_by": "bench"}
+            "created_at": utc_iso_at(START), "created_by": "bench"}
 
 
 def bench_import(directory: Path) -> None:
@@ -62,7 +63,7 @@ def bench_import(directory: Path) -> None:
     lines = ["meter_serial,value,taken_at"]
     per_meter = IMPORT_ROWS // IMPORT_METERS
     for meter in range(IMPORT_METERS):
-        lines += [f"SER-{meter},{day * 7 + meter}.5,{iso(START + timedelta(hours=9 + day * 24))}"
+        lines += [f"SER-{meter},{day * 7 + meter}.5,{utc_iso_at(START + timedelta(hours=9 + day * 24))}"
                   for day in range(per_meter)]
     text = "\n".join(lines) + "\n"
 
@@ -111,7 +112,7 @@ def seed_groups(app: Container) -> None:
             meters.append(meter_document(meter_id, group_id, f"S{p}", user_id))
             roster.append({"meter_id": meter_id, "user_id": user_id})
         due = NOW - timedelta(minutes=5) if g % (GROUP_COUNT // DUE_GROUPS) == 0 else NOW + timedelta(days=2)
-        schedules.append({"_id": group_id, "roster": roster, "due_at": iso(due), "window_boundary": None,
+        schedules.append({"_id": group_id, "roster": roster, "due_at": utc_iso_at(due), "window_boundary": None,
                           "reminded": {}})
     for spec, documents in ((GROUPS, groups), (METERS, meters), (USERS, users), (SCHEDULES, schedules)):
         collection = store.collection(spec)

@@ -29,7 +29,7 @@ from chalicelib.domain.timestamps import utc_iso_at
 from chalicelib.observability import record_event
 from chalicelib.services import bill_inputs, bills
 from chalicelib.services.billing_profile import cycle_at, profile_collection
-from chalicelib.services.groups import GROUPS
+from chalicelib.services.groups import group_collection
 
 if TYPE_CHECKING:
     from chalicelib.adapters.store.port import Document
@@ -56,7 +56,7 @@ def run(container: Container, now: datetime) -> BillDraftSummary:
     while True:
         page = profile_collection(container).find_page({}, order_by="next_draft_at", bounds=bounds, limit=PAGE_SIZE,
                                              cursor=cursor)
-        groups = {g["_id"]: g for g in container.store.collection(GROUPS).get_many([p["_id"] for p in page.items])}
+        groups = {g["_id"]: g for g in group_collection(container).get_many([p["_id"] for p in page.items])}
         for profile in page.items:
             summary.groups += 1
             _draft_group(container, profile, groups.get(profile["_id"]), now, summary)

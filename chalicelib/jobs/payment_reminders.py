@@ -28,10 +28,10 @@ from chalicelib.domain.money import format_amount
 from chalicelib.domain.timestamps import utc_iso_at
 from chalicelib.observability import record_event
 from chalicelib.services.concurrency import retry_on_conflict
-from chalicelib.services.groups import GROUPS
+from chalicelib.services.groups import group_collection
 from chalicelib.services.ledger import Ledger, bill_collection, load
 from chalicelib.services.notifications import notify_user
-from chalicelib.services.users import USERS
+from chalicelib.services.users import user_collection
 
 if TYPE_CHECKING:
     from chalicelib.adapters.store.port import Document
@@ -71,8 +71,7 @@ def run(container: Container, now: datetime) -> PaymentReminderSummary:
 
 
 def _process(container: Container, page: list[Document], now: datetime, summary: PaymentReminderSummary) -> None:
-    store = container.store
-    groups = {g["_id"]: g for g in store.collection(GROUPS).get_many(sorted({b["group_id"] for b in page}))}
+    groups = {g["_id"]: g for g in group_collection(container).get_many(sorted({b["group_id"] for b in page}))}
     ledgers: dict[str, Ledger] = {gid: load(container, gid) for gid in groups}
     stamp = utc_iso_at(now)
     planned: list[tuple[Document, Document, PaymentReminder, list[tuple[str, int]]]] = []
@@ -102,7 +101,7 @@ def _process(container: Container, page: list[Document], now: datetime, summary:
             continue
         if debtors and group is not None:
             planned.append((group, bill, kind, debtors))
-    users = {u["_id"]: u for u in store.collection(USERS).get_many(
+    users = {u["_id"]: u for u in user_collection(container).get_many(
         sorted({debtor for *_, debtors in planned for debtor, _ in debtors}))}
     for group, bill, kind, debtors in planned:
         refused = []

@@ -32,13 +32,14 @@ from chalicelib.domain.reminders import (
     due_reminders,
     next_due_at,
 )
+from chalicelib.domain.timestamps import utc_iso_at
 from chalicelib.observability import record_event
 from chalicelib.services import meter_records
 from chalicelib.services.access import ACTIVE, membership_collection, membership_id
-from chalicelib.services.groups import GROUPS
+from chalicelib.services.groups import group_collection
 from chalicelib.services.notifications import notify_user
 from chalicelib.services.reminder_schedule import schedule_collection
-from chalicelib.services.users import USERS
+from chalicelib.services.users import user_collection
 
 if TYPE_CHECKING:
     from chalicelib.adapters.store.port import Document
@@ -76,7 +77,7 @@ def run(container: Container, now: datetime) -> ReadingReminderSummary:
     summary = ReadingReminderSummary()
     start = container.store.round_trips.count
     collection = schedule_collection(container)
-    bounds = Range(high=meter_records.iso(now + timedelta(microseconds=1)))
+    bounds = Range(high=utc_iso_at(now + timedelta(microseconds=1)))
     cursor = None
     while True:
         page = collection.find_page({}, order_by="due_at", bounds=bounds, limit=PAGE_SIZE, cursor=cursor)
@@ -93,12 +94,11 @@ def run(container: Container, now: datetime) -> ReadingReminderSummary:
 
 
 def _process(container: Container, items: list[Document], now: datetime, summary: ReadingReminderSummary) -> None:
-    store = container.store
-    groups = {g["_id"]: g for g in store.collection(GROUPS).get_many([s["_id"] for s in items])}
+    groups = {g["_id"]: g for g in group_collection(container).get_many([s["_id"] for s in items])}
     meter_ids = [entry["meter_id"] for s in items for entry in s["roster"]]
     user_ids = list(dict.fromkeys(entry["user_id"] for s in items for entry in s["roster"]))
     meters_by_id = {m["_id"]: m for m in meter_records.meter_collection(container).get_many(meter_ids)}
-    users = {u["_id"]: u for u in store.collection(USERS).get_many(user_ids)}
+    users = {u["_id"]: u for u in user_collection(container).get_many(user_ids)}
     member_ids = list(dict.fromkeys(membership_id(s["_id"], entry["user_id"]) for s in items for entry in s["roster"]))
     active = {m["_id"] for m in membership_collection(container).get_many(member_ids) if m.get("status") == ACTIVE}
     outgoing: list[_Outgoing] = []
@@ -151,7 +151,7 @@ def _remind_group(
 ) -> list[_Outgoing]:
     window = group_window(group, now)
     if window is None:
-        _reschedule(container, schedule, {"due_at": meter_records.iso(now + IDLE_RECHECK)}, summary)
+        _reschedule(container, schedule, {"due_at": utc_iso_at(now + IDLE_RECHECK)}, summary)
         return []
     boundary = window.boundary.isoformat()
     reminded: dict[str, list[str]] = schedule["reminded"] if schedule.get("window_boundary") == boundary else {}
@@ -166,13 +166,13 @@ def _remind_group(
         preferences: dict[str, Any] = user.get("notification_preferences") or {}
         if not preferences.get("reading_reminders", True):
             continue
-        if meter.get("removed_at") and meter["removed_at"] <= meter_records.iso(window.opens_at):
+        if meter.get("removed_at") and meter["removed_at"] <= utc_iso_at(window.opens_at):
             continue
         participants.append(MeterReader(
             user_id=entry["user_id"],
             meter_id=entry["meter_id"],
             timezone=_zone(user.get("timezone"), group_zone),
-            has_submitted=(meter.get("last_reading_at") or "") >= meter_records.iso(window.opens_at),
+            has_submitted=(meter.get("last_reading_at") or "") >= utc_iso_at(window.opens_at),
             reminded=frozenset(ReminderKind(k) for k in reminded.get(entry["meter_id"], [])),
             awake_from=int(preferences.get("quiet_hours_end", DEFAULT_AWAKE_FROM)),
             awake_until=int(preferences.get("quiet_hours_start", DEFAULT_AWAKE_UNTIL)),
@@ -192,7 +192,7 @@ def _remind_group(
     following = next_due_at(window, now + timedelta(seconds=1), updated)
     if following is None:
         following = max(window.closes_at, now + timedelta(seconds=1))
-    changes = {"due_at": meter_records.iso(following), "window_boundary": boundary, "reminded": new_reminded}
+    changes = {"due_at": utc_iso_at(following), "window_boundary": boundary, "reminded": new_reminded}
     if not _reschedule(container, schedule, changes, summary):
         return []
     messages = []

@@ -32,9 +32,10 @@ from chalicelib.domain.readings import (
     consumption_by_holder,
     cumulative,
 )
+from chalicelib.domain.timestamps import parse_utc_iso
 from chalicelib.domain.timezones import is_time_zone
 from chalicelib.services import meter_records, readings
-from chalicelib.services.groups import GROUPS
+from chalicelib.services.groups import group_collection
 
 if TYPE_CHECKING:
     from chalicelib.adapters.store.port import Document
@@ -129,7 +130,7 @@ def usage(container: Container, *, group_id: str, boundaries: Sequence[datetime]
         predecessor = document.get("replaces")
         fallback = rates.get(predecessor) if predecessor else None
         handovers = document.get("assignments") or []
-        cuts = [meter_records.parse_iso(h["at"]) for h in handovers]
+        cuts = [parse_utc_iso(h["at"]) for h in handovers]
         holders = [*(h["previous_participant_id"] for h in handovers), document.get("participant_id")]
         spans = consumption_by_holder(meter, histories[document["_id"]], boundaries, cuts, fallback_rate=fallback)
         edges: list[datetime | None] = [None, *cuts, None]
@@ -177,7 +178,7 @@ def local_boundaries(start: date, end: date, granularity: Granularity, timezone:
 
 def group_timezone(container: Container, group_id: str) -> str:
     """The group's IANA time zone (UTC when unset or unknown)."""
-    group = container.store.collection(GROUPS).get(group_id) or {}
+    group = group_collection(container).get(group_id) or {}
     name = str(group.get("timezone") or "UTC")
     return name if is_time_zone(name) else "UTC"
 

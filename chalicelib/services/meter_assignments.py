@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any
 
 from chalicelib.domain.errors import DomainError, ValidationFailed
 from chalicelib.domain.readings import MeterKind, ReadingExists, parse_reading_value
-from chalicelib.domain.timestamps import utc_iso
+from chalicelib.domain.timestamps import parse_utc_iso, utc_iso, utc_iso_at
 from chalicelib.observability import record_event
 from chalicelib.services import audit, meter_records, readings, reminder_schedule
 from chalicelib.services.concurrency import retry_on_conflict
@@ -43,7 +43,7 @@ _FIELDS = {"value": "reading_value", "taken_at": "at"}
 
 def _check_order(meter: Document, at: datetime) -> None:
     changes = meter.get("assignments") or []
-    if changes and at <= meter_records.parse_iso(changes[-1]["at"]):
+    if changes and at <= parse_utc_iso(changes[-1]["at"]):
         raise ValidationFailed(f"must be after the meter's last tenant change at {changes[-1]['at']}", field="at")
 
 
@@ -61,7 +61,7 @@ def _interim_reading(
         error.field = _FIELDS.get(error.field or "", error.field)
         raise
     existing = readings.reading_collection(container).find_one({"meter_id": meter["_id"],
-                                                             "taken_at": meter_records.iso(at)})
+                                                             "taken_at": utc_iso_at(at)})
     wanted = parse_reading_value(value, digits=meter.get("digits"), field="reading_value")
     if existing is None or Fraction(existing["value"]) != wanted:
         raise ReadingExists("the meter already has another reading at this instant; use its value or another instant",
@@ -98,7 +98,7 @@ def reassign(
         if previous == participant_id:
             raise ValidationFailed("the meter is already assigned to that participant", field="participant_id")
         change = {
-            "at": meter_records.iso(at), "previous_participant_id": previous, "participant_id": participant_id,
+            "at": utc_iso_at(at), "previous_participant_id": previous, "participant_id": participant_id,
             "reading_id": reading["id"], "reading_value": reading["value"], "by": membership.user_id,
             "recorded_at": utc_iso(container.clock()),
         }

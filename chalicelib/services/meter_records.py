@@ -10,14 +10,13 @@ meters are ``services.meters`` (create, change, delete) and ``services.meter_ass
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any
 
 from chalicelib.adapters.store.port import CollectionSpec, Index
 from chalicelib.domain.errors import NotFound, ValidationFailed
 from chalicelib.domain.readings import Meter, MeterKind
-from chalicelib.domain.timestamps import utc_iso_at
+from chalicelib.domain.timestamps import parse_utc_iso
 from chalicelib.services.access import ACTIVE, membership_collection, membership_id
 from chalicelib.services.concurrency import retry_on_conflict
 
@@ -35,22 +34,13 @@ def meter_collection(container: Container) -> Collection:
     return container.store.collection(METERS)
 
 
-def iso(moment: datetime) -> str:
-    """A store timestamp (UTC, microseconds, ``Z``) of an aware datetime (``timestamps.utc_iso_at``)."""
-    return utc_iso_at(moment)
-
-
-def parse_iso(text: str) -> datetime:
-    return datetime.fromisoformat(text.replace("Z", "+00:00"))
-
-
 def to_domain(document: Document) -> Meter:
     removed = document.get("removed_at")
     initial = document.get("initial_value")
     return Meter(
         id=document["_id"],
-        installed_at=parse_iso(document["installed_at"]),
-        removed_at=parse_iso(removed) if removed else None,
+        installed_at=parse_utc_iso(document["installed_at"]),
+        removed_at=parse_utc_iso(removed) if removed else None,
         digits=document.get("digits"),
         multiplier=Fraction(document.get("multiplier", "1")),
         initial_value=Fraction(initial) if initial is not None else None,

@@ -13,17 +13,15 @@ from typing import TYPE_CHECKING, Any
 from chalicelib.domain.errors import Conflict, ValidationFailed, VersionConflict
 from chalicelib.domain.money import format_decimal, parse_quantity
 from chalicelib.domain.readings import MeterKind, parse_reading_value
-from chalicelib.domain.timestamps import utc_iso
+from chalicelib.domain.timestamps import parse_utc_iso, utc_iso, utc_iso_at
 from chalicelib.observability import record_event
 from chalicelib.services import audit, reminder_schedule
 from chalicelib.services.meter_records import (
     MAX_METERS_PER_GROUP,
     check_participant,
     group_meters,
-    iso,
     load,
     meter_collection,
-    parse_iso,
     view,
 )
 from chalicelib.services.readings import reading_collection
@@ -65,7 +63,7 @@ def create(
     if meter_collection(container).count({"group_id": group_id}) >= MAX_METERS_PER_GROUP:
         raise Conflict(f"a group has at most {MAX_METERS_PER_GROUP} meters")
     old = load(container, group_id=group_id, meter_id=request.replaces) if request.replaces else None
-    if old is not None and (old.get("replaced_by") or parse_iso(old["installed_at"]) >= request.installed_at):
+    if old is not None and (old.get("replaced_by") or parse_utc_iso(old["installed_at"]) >= request.installed_at):
         raise ValidationFailed("that meter was already replaced or was installed after this one", field="replaces")
     now = utc_iso(container.clock())
     document: Document = {
@@ -77,8 +75,8 @@ def create(
         "digits": request.digits,
         "multiplier": format_decimal(multiplier, _QUANTITY_PLACES),
         "participant_id": request.participant_id,
-        "installed_at": iso(request.installed_at),
-        "removed_at": iso(request.removed_at) if request.removed_at else None,
+        "installed_at": utc_iso_at(request.installed_at),
+        "removed_at": utc_iso_at(request.removed_at) if request.removed_at else None,
         "initial_value": initial,
         "replaces": old["_id"] if old else None,
         "replaced_by": None,
@@ -89,7 +87,7 @@ def create(
     stored = meter_collection(container).insert(document)
     if old is not None:
         changes: dict[str, Any] = {"replaced_by": stored["_id"]}
-        if not old.get("removed_at") or parse_iso(old["removed_at"]) > request.installed_at:
+        if not old.get("removed_at") or parse_utc_iso(old["removed_at"]) > request.installed_at:
             changes["removed_at"] = document["installed_at"]
         meter_collection(container).update(old["_id"], changes, expected_version=old["version"])
     audit.record(container, group_id=group_id, actor_id=actor_id, action="meter.create",
@@ -125,7 +123,7 @@ def update(
         elif name in ("multiplier", "initial_value"):
             changes[name] = _canonical_quantity(value, name)
         elif name in ("installed_at", "removed_at"):
-            changes[name] = iso(value)
+            changes[name] = utc_iso_at(value)
         else:
             changes[name] = value
     if "participant_id" in changes:
@@ -133,7 +131,7 @@ def update(
     if any(name in changes for name in _FROZEN_WITH_READINGS) and has_readings(container, meter_id):
         raise MeterHasReadings("digits, multiplier and installation cannot change once the meter has readings")
     merged = {**document, **changes}
-    if merged.get("removed_at") and parse_iso(merged["removed_at"]) <= parse_iso(merged["installed_at"]):
+    if merged.get("removed_at") and parse_utc_iso(merged["removed_at"]) <= parse_utc_iso(merged["installed_at"]):
         raise ValidationFailed("removed_at must be after installed_at", field="removed_at")
     if not changes:
         return view(document)

@@ -26,7 +26,7 @@ from chalicelib.adapters.store.port import CollectionSpec, DuplicateKey, Index
 from chalicelib.domain.errors import Conflict, DomainError, FieldProblem, ValidationFailed
 from chalicelib.domain.money import format_decimal
 from chalicelib.domain.readings import Reading, assess_batch, parse_reading_value
-from chalicelib.domain.timestamps import utc_iso
+from chalicelib.domain.timestamps import utc_iso, utc_iso_at
 from chalicelib.observability import record_event
 from chalicelib.services import meter_records, readings
 
@@ -142,7 +142,7 @@ def import_csv(container: Container, *, group_id: str, actor_id: str, text: str)
             canonical = format_decimal(reading.value, _PLACES)
             documents.append({
                 "_id": uuid.uuid4().hex, "group_id": group_id, "meter_id": meter_id, "value": canonical,
-                "original_value": canonical, "taken_at": meter_records.iso(reading.taken_at), "note": None,
+                "original_value": canonical, "taken_at": utc_iso_at(reading.taken_at), "note": None,
                 "source": "import", "batch_id": batch_id, "submitted_by": actor_id, "submitted_at": submitted_at,
                 "corrections": [], **readings.assessment_fields(verdict),
             })

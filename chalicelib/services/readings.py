@@ -24,7 +24,7 @@ from chalicelib.domain.errors import Forbidden, NotFound, VersionConflict
 from chalicelib.domain.money import format_decimal
 from chalicelib.domain.policy import Role
 from chalicelib.domain.readings import Assessment, Reading, ReadingExists, assess_reading, parse_reading_value
-from chalicelib.domain.timestamps import utc_iso
+from chalicelib.domain.timestamps import parse_utc_iso, utc_iso, utc_iso_at
 from chalicelib.observability import record_event
 from chalicelib.services import audit, idempotency, meter_records
 
@@ -53,7 +53,7 @@ def reading_collection(container: Container) -> Collection:
 
 
 def to_domain(document: Document) -> Reading:
-    return Reading(meter_records.parse_iso(document["taken_at"]), Fraction(document["value"]), id=document["_id"])
+    return Reading(parse_utc_iso(document["taken_at"]), Fraction(document["value"]), id=document["_id"])
 
 
 def view(document: Document) -> dict[str, Any]:
@@ -140,7 +140,7 @@ def record(
     key = idempotency.header_key(idempotency_key, required=False)
     claim = None
     if key is not None:
-        request = {"meter_id": meter_id, "taken_at": meter_records.iso(taken_at), "value": canonical}
+        request = {"meter_id": meter_id, "taken_at": utc_iso_at(taken_at), "value": canonical}
         claim = idempotency.Claim({"idempotency_key": f"{membership.user_id}:{key}"}, idempotency.fingerprint(request))
 
     def write(claimed: Mapping[str, Any]) -> Document:
@@ -153,7 +153,7 @@ def record(
             "meter_id": meter_id,
             "value": canonical,
             "original_value": canonical,
-            "taken_at": meter_records.iso(taken_at),
+            "taken_at": utc_iso_at(taken_at),
             "note": note,
             "source": "api",
             "submitted_by": membership.user_id,
@@ -171,7 +171,7 @@ def record(
     try:
         outcome = idempotency.once(reading_collection(container), claim, write=write, finish=finish)
     except DuplicateKey:
-        when = meter_records.iso(taken_at)
+        when = utc_iso_at(taken_at)
         raise ReadingExists(f"the meter already has a reading at {when}", field="taken_at") from None
     stored = outcome.document
     if not outcome.replayed:
@@ -192,7 +192,7 @@ def history(
 ) -> dict[str, Any]:
     """One page of a meter's readings, newest first, ``since <= taken_at < until``."""
     meter_records.load(container, group_id=group_id, meter_id=meter_id)
-    bounds = Range(meter_records.iso(since) if since else None, meter_records.iso(until) if until else None)
+    bounds = Range(utc_iso_at(since) if since else None, utc_iso_at(until) if until else None)
     page = reading_collection(container).find_page(
         {"meter_id": meter_id}, order_by="taken_at", descending=True, bounds=bounds, limit=limit, cursor=cursor
     )
@@ -221,7 +221,7 @@ def correct(
     domain_meter = meter_records.to_domain(meter)
     quantity = parse_reading_value(value, digits=domain_meter.digits)
     others = [to_domain(d) for d in meter_history(container, meter_id) if d["_id"] != reading_id and is_counted(d)]
-    taken_at = meter_records.parse_iso(document["taken_at"])
+    taken_at = parse_utc_iso(document["taken_at"])
     assessment = assess_reading(domain_meter, others, quantity, taken_at, now=taken_at)
     canonical = format_decimal(quantity, _PLACES)
     now = utc_iso(container.clock())
