@@ -20,14 +20,13 @@ from chalicelib.domain.commands import (
     SetSettlementPolicy,
     SetTariff,
 )
+from chalicelib.schemas.common import DecimalString, Label
 from chalicelib.schemas.splits import (
     MAX_LINES,
     MAX_PARTICIPANTS,
-    DecimalString,
     LineIn,
     LineRuleIn,
     MethodName,
-    Name,
     ParticipantIn,
     SpanIn,
     TransferOut,  # the same transfer as the settle-up preview
@@ -37,13 +36,13 @@ from chalicelib.schemas.splits import (
 
 BillState = Literal["draft", "review", "issued"]
 Direction = Literal["charge", "credit"]
-Consumption = dict[Name, DecimalString | dict[Name, DecimalString]]
+Consumption = dict[Label, DecimalString | dict[Label, DecimalString]]
 
 
 class _BillFields(LineRuleIn):
     """What a bill is made of. With neither ``method`` nor ``lines`` the group's default allocation key applies."""
 
-    title: Name | None = None
+    title: Label | None = None
     period: SpanIn | None = Field(default=None, description="billing period, both dates included, group's zone")
     total: DecimalString | None = Field(default=None, description="the utility's total; with lines, their sum")
     method: MethodName | None = None
@@ -52,7 +51,7 @@ class _BillFields(LineRuleIn):
         default=None, max_length=MAX_PARTICIPANTS,
         description="explicit participants (preview shape); default: the group's members as of the period",
     )
-    presence: dict[Name, Annotated[list[SpanIn], Field(max_length=50)]] | None = Field(
+    presence: dict[Label, Annotated[list[SpanIn], Field(max_length=50)]] | None = Field(
         default=None, max_length=MAX_PARTICIPANTS,
         description="stays by participant (user id), overriding the membership history; [] = present no day",
     )
@@ -60,7 +59,7 @@ class _BillFields(LineRuleIn):
         default=None, max_length=MAX_PARTICIPANTS,
         description="units by participant (user id), overriding the meter readings of the period",
     )
-    payee: Name | None = Field(
+    payee: Label | None = Field(
         default=None, description='who the shares are owed to: "utility" (default) or the member who paid the bill'
     )
 
@@ -96,10 +95,10 @@ class AdjustmentCreate(_BillFields):
 
 
 class PaymentCreate(_Strict):
-    payer: Name = Field(alias="from", description='user id of who paid, or "utility"')
-    payee: Name = Field(alias="to", description='user id of who received it, or "utility" (paid the utility directly)')
+    payer: Label = Field(alias="from", description='user id of who paid, or "utility"')
+    payee: Label = Field(alias="to", description='user id of who received it, or "utility" (paid the utility directly)')
     amount: DecimalString
-    bill_id: Name | None = Field(default=None, description="the bill whose share this pays, if any")
+    bill_id: Label | None = Field(default=None, description="the bill whose share this pays, if any")
     note: Annotated[str, StringConstraints(max_length=200)] | None = None
 
     def to_command(self) -> RecordPayment:
@@ -109,7 +108,7 @@ class PaymentCreate(_Strict):
 
 class SettlementPolicy(_Strict):
     mode: Literal["minimal", "bill_holder"]
-    payee: Name | None = Field(default=None, description="bill_holder: the user id everyone settles with")
+    payee: Label | None = Field(default=None, description="bill_holder: the user id everyone settles with")
 
     def to_command(self) -> SetSettlementPolicy:
         return SetSettlementPolicy(mode=self.mode, payee=self.payee)
@@ -124,7 +123,7 @@ class TariffIn(_Strict):
     billed_by: Literal["invoice", "tariff"] = Field(
         description="tariff: bills are drafted from readings and these prices; invoice: from the utility's invoice"
     )
-    prices: dict[Name, list[BlockIn]] = Field(
+    prices: dict[Label, list[BlockIn]] = Field(
         default_factory=dict, max_length=10,
         description='blocks per meter kind; "" or the group unit for a single meter kind',
     )

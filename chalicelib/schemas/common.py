@@ -6,6 +6,8 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
+from chalicelib.domain.money import DECIMAL_PATTERN, MAX_DECIMAL_LENGTH
+
 _LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
 EMAIL_PATTERN = rf"^[^@\s\x00-\x1f]{{1,64}}@{_LABEL}(?:\.{_LABEL})+$"
 E164_PATTERN = r"^\+[1-9][0-9]{6,14}$"
@@ -20,6 +22,18 @@ Password = Annotated[str, StringConstraints(min_length=1, max_length=1024)]
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=120)]
 OneTimeCode = Annotated[str, StringConstraints(strip_whitespace=True, min_length=6, max_length=32)]
 OpaqueToken = Annotated[str, StringConstraints(min_length=16, max_length=4096)]
+#: An id, key, meter kind or line name, as given (1 to 100 characters).
+Label = Annotated[str, StringConstraints(min_length=1, max_length=100)]
+ObjectId = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")]
+DecimalString = Annotated[
+    str,
+    StringConstraints(pattern=f"^{DECIMAL_PATTERN}$", max_length=MAX_DECIMAL_LENGTH),
+    Field(description='an exact decimal string such as "12.50"; JSON numbers are refused'),
+]
+CurrencyCode = Annotated[str, StringConstraints(pattern="^[A-Z]{3}$"), Field(description="ISO 4217 code, e.g. EUR")]
+Unit = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=16, pattern=r"^[A-Za-z0-9./ ³]+$")
+]
 
 
 class StrictModel(BaseModel):

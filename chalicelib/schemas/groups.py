@@ -13,18 +13,23 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_vali
 
 from chalicelib.domain.commands import ChangeGroup, ChangeMember, ChangeWeights, CreateGroup, Invite
 from chalicelib.domain.money import DECIMAL_PATTERN
-from chalicelib.schemas.common import Email, Name, OpaqueToken, Phone, StrictModel, TimeZoneName
+from chalicelib.schemas.common import (
+    CurrencyCode,
+    Email,
+    Name,
+    ObjectId,
+    OpaqueToken,
+    Phone,
+    StrictModel,
+    TimeZoneName,
+    Unit,
+)
 
 UtilityType = Literal["electricity", "water", "gas", "heat", "other"]
 BillingCycle = Literal["monthly", "quarterly", "custom"]
 AllocationKey = Literal["equal", "consumption", "area", "occupants", "custom"]
 RoleName = Literal["owner", "admin", "member", "viewer"]
-Unit = Annotated[
-    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=16, pattern=r"^[A-Za-z0-9./ ³]+$")
-]
-CurrencyCode = Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]
 WeightValue = Annotated[str, StringConstraints(max_length=32, pattern=rf"^{DECIMAL_PATTERN}$")]
-ObjectId = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")]
 Cursor = Annotated[str, StringConstraints(min_length=1, max_length=512)]
 ReadingWindowDays = Annotated[int, Field(ge=0, le=31)]
 PaymentTermsDays = Annotated[int, Field(ge=0, le=120)]

@@ -12,20 +12,10 @@ from typing import Annotated, Literal, TypeVar
 from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
 
 from chalicelib.domain.commands import AddMeter, ChangeMeter
-from chalicelib.domain.money import DECIMAL_PATTERN, MAX_DECIMAL_LENGTH
-from chalicelib.schemas.common import StrictModel
+from chalicelib.schemas.common import DecimalString, ObjectId, StrictModel, Unit
 
-DecimalString = Annotated[
-    str,
-    StringConstraints(pattern=f"^{DECIMAL_PATTERN}$", max_length=MAX_DECIMAL_LENGTH),
-    Field(description='an exact decimal string such as "12345.6"; JSON numbers are refused'),
-]
 Serial = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64,
                                           pattern=r"^[A-Za-z0-9._/ -]+$")]
-Unit = Annotated[
-    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=16, pattern=r"^[A-Za-z0-9./ ³]+$")
-]
-ObjectId = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")]
 Note = Annotated[str, StringConstraints(strip_whitespace=True, max_length=500)]
 Digits = Annotated[int, Field(ge=1, le=12, description="register digits before the decimal point (for rollover)")]
 

@@ -16,11 +16,10 @@ import re
 from datetime import date
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 from chalicelib.domain.allocation import Unmetered
 from chalicelib.domain.commands import SettleUp
-from chalicelib.domain.money import DECIMAL_PATTERN, MAX_DECIMAL_LENGTH
 from chalicelib.domain.proration import Proration, Span
 from chalicelib.domain.split_terms import (
     ChargeTerms,
@@ -31,6 +30,7 @@ from chalicelib.domain.split_terms import (
     PartTerms,
     SplitTerms,
 )
+from chalicelib.schemas.common import CurrencyCode, DecimalString, Label
 
 MAX_PARTICIPANTS = 10_000
 MAX_LINES = 200
@@ -46,14 +46,7 @@ def _iso_date(value: object) -> object:
     return date.fromisoformat(value)
 
 
-DecimalString = Annotated[
-    str,
-    StringConstraints(pattern=f"^{DECIMAL_PATTERN}$", max_length=MAX_DECIMAL_LENGTH),
-    Field(description='an exact decimal string such as "12.50"; JSON numbers are refused'),
-]
 IsoDate = Annotated[date, BeforeValidator(_iso_date)]
-Name = Annotated[str, StringConstraints(min_length=1, max_length=100)]
-CurrencyCode = Annotated[str, StringConstraints(pattern="^[A-Z]{3}$"), Field(description="ISO 4217 code, e.g. EUR")]
 
 PartMethod = Literal["equal", "weights", "consumption"]
 MethodName = Literal["equal", "weights", "consumption", "blend"]
@@ -78,8 +71,8 @@ class SpanIn(_Strict):
 class RuleFieldsIn(_Strict):
     """Fields of one allocation rule, shared by a blend part, a line and the one-line (simple) request."""
 
-    key: Name | None = Field(default=None, description="weights: which participant weight (area, occupants, ...)")
-    meter: Name | None = Field(default=None, description="consumption: meter kind, if there are several")
+    key: Label | None = Field(default=None, description="weights: which participant weight (area, occupants, ...)")
+    meter: Label | None = Field(default=None, description="consumption: meter kind, if there are several")
     main_meter: DecimalString | None = Field(default=None, description="consumption: the main meter's units")
     unmetered: UnmeteredName | None = Field(
         default=None, description="who pays main meter minus sub-meters; default owner"
@@ -103,7 +96,7 @@ class LineRuleIn(RuleFieldsIn):
 
 
 class LineIn(LineRuleIn):
-    name: Name
+    name: Label
     amount: DecimalString
     method: MethodName
 
@@ -112,11 +105,11 @@ class LineIn(LineRuleIn):
 
 
 class ParticipantIn(_Strict):
-    id: Name
-    consumption: DecimalString | dict[Name, DecimalString] | None = Field(
+    id: Label
+    consumption: DecimalString | dict[Label, DecimalString] | None = Field(
         default=None, description="one meter's units, or units by meter kind"
     )
-    weights: dict[Name, DecimalString] = Field(default_factory=dict, max_length=20)
+    weights: dict[Label, DecimalString] = Field(default_factory=dict, max_length=20)
     present: list[SpanIn] | None = Field(
         default=None, max_length=50, description="stays inside the period; absent means the whole period"
     )
@@ -151,11 +144,11 @@ class SplitPreviewRequest(LineRuleIn):
 
 class SettlementPreviewRequest(_Strict):
     currency: CurrencyCode
-    balances: dict[Name, DecimalString] = Field(
+    balances: dict[Label, DecimalString] = Field(
         max_length=MAX_BALANCES, description="positive: is owed money; negative: owes; they add up to zero"
     )
     mode: Literal["minimal", "bill_holder"] = "minimal"
-    payee: Name | None = Field(default=None, description="bill_holder mode: who everyone settles with")
+    payee: Label | None = Field(default=None, description="bill_holder mode: who everyone settles with")
 
     def to_command(self) -> SettleUp:
         return SettleUp(currency=self.currency, balances=self.balances, mode=self.mode, payee=self.payee)
