@@ -396,21 +396,6 @@ def total_at(points: Sequence[Point], at: datetime, rate: Fraction | None) -> tu
     return before.total + (after.total - before.total) * share, ValueSource.INTERPOLATED
 
 
-def consumption_between(
-    meter: Meter,
-    readings: Iterable[Reading],
-    boundaries: Sequence[datetime],
-    *,
-    fallback_rate: Fraction | None = None,
-) -> list[PeriodConsumption]:
-    """Consumption in each period ``[boundaries[i], boundaries[i+1])``, clipped to the meter's service dates.
-
-    ``fallback_rate`` (daily, e.g. the replaced meter's) is used for estimates while this meter has too short a history.
-    """
-    [periods] = consumption_by_holder(meter, readings, boundaries, (), fallback_rate=fallback_rate)
-    return periods
-
-
 def consumption_by_holder(
     meter: Meter,
     readings: Iterable[Reading],

@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from chalicelib.domain.proration import Span, local_stays
-from chalicelib.domain.readings import Meter, Reading, consumption_between, consumption_by_holder
+from chalicelib.domain.readings import Meter, Reading, consumption_by_holder
 from chalicelib.schemas.splits import SplitPreviewRequest
 from chalicelib.services.splits import preview_split
 
@@ -100,7 +100,7 @@ def test_consumption_splits_at_the_interim_reading_not_by_time() -> None:
     # the old tenant's March runs to the interim reading (500), the new tenant's from it (500 -> 520)
     assert [p.quantity for p in before] == [100, Fraction(400 * 28, 42), Fraction(400 * 14, 42)]
     assert [p.quantity for p in after] == [0, 0, 20]
-    whole = consumption_between(METER, READINGS, MONTHS)
+    [whole] = consumption_by_holder(METER, READINGS, MONTHS, ())
     assert [a.quantity + b.quantity for a, b in zip(before, after, strict=True)] == [p.quantity for p in whole]
 
 
@@ -110,6 +110,6 @@ def test_holders_parts_add_up_to_the_meters_consumption(cuts: list[int]) -> None
     instants = [datetime(2027, 1, 1, tzinfo=UTC) + timedelta(days=d) for d in sorted(cuts)]
     holders = consumption_by_holder(METER, READINGS, MONTHS, instants)
     assert len(holders) == len(cuts) + 1
-    whole = consumption_between(METER, READINGS, MONTHS)
+    [whole] = consumption_by_holder(METER, READINGS, MONTHS, ())
     for index, period in enumerate(whole):
         assert sum(h[index].quantity for h in holders) == period.quantity
