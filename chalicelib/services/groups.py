@@ -1,10 +1,8 @@
 """Groups: the people who share one meter, and their billing settings.
 
-A group is one document. It also holds the two group-wide invariants that must not race:
+A group is one document. It also holds the group-wide invariants that must not race:
 
-- ``owner_ids``, the owners. Changes keep it a subset of the members whose role is owner (shrunk before a demotion,
-  grown after a promotion and re-checked against the membership after growing), so "never fewer than one owner" is
-  checked and written in this one document; a shrink counts only ids whose membership is still an active owner.
+- ``owner_ids``, the owners, kept by ``services.owners``: never fewer than one, checked and written in this document.
 - ``unpaid_bill_ids``, the set of issued bills with something outstanding, kept by ``services.unpaid_bills`` (one id
   per conditional write, recomputed from each bill's derived status, so repeating a step after a crash changes
   nothing). Deleting a group checks the set is empty in the same conditional write that marks the group deleted.
@@ -19,7 +17,6 @@ page of their memberships, one ``get_many`` of those groups.
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import uuid
 from typing import TYPE_CHECKING, Any
@@ -46,11 +43,6 @@ SETTINGS_FIELDS = (
     "name", "utility_type", "unit", "currency", "billing_cycle", "billing_cycle_days", "default_allocation_key",
     "reading_window_days", "payment_terms_days", "timezone",
 )
-
-
-class LastOwner(Conflict):
-    code = "last-owner"
-    title = "The last owner cannot leave"
 
 
 class GroupHasUnpaidBills(Conflict):
@@ -232,41 +224,3 @@ def _mark_closed(collection: Collection, member: Document) -> None:
             raise
 
     retry_on_conflict(attempt, what="a membership of the group")
-
-
-def change_owners(container: Container, group_id: str, *, add: str | None = None, remove: str | None = None) -> None:
-    """Grow or shrink ``owner_ids`` in one conditional write; refuses to leave the group without an owner.
-
-    Shrinking counts only the remaining ids whose membership is an active owner (and drops the others in the same
-    write), so a stale id can never stand in for the last real owner. Growing re-reads the membership afterwards and
-    takes the id out again if it is no longer an owner: a demotion that ran between the promotion's membership write
-    and this call found nothing to remove, so this call must not leave a non-owner behind.
-    """
-    _write_owners(container, group_id, add=add, remove=remove)
-    if add is not None and not _is_owner(membership_collection(container).get(membership_id(group_id, add))):
-        with contextlib.suppress(LastOwner):  # no confirmed owner is left anyway: the id stays until one is made
-            _write_owners(container, group_id, remove=add)
-
-
-def _is_owner(member: Document | None) -> bool:
-    return member is not None and member.get("status") == ACTIVE and member.get("role") == Role.OWNER.value
-
-
-def _write_owners(container: Container, group_id: str, *, add: str | None = None, remove: str | None = None) -> None:
-    collection = group_collection(container)
-
-    def attempt() -> None:
-        group = load(container, group_id)
-        owners = [o for o in group.get("owner_ids", []) if o != remove]
-        if add is not None and add not in owners:
-            owners.append(add)
-        if remove is not None:
-            found = membership_collection(container).get_many([membership_id(group_id, o) for o in owners])
-            confirmed = {m["user_id"] for m in found if _is_owner(m)}
-            owners = [o for o in owners if o in confirmed]
-        if not owners:
-            raise LastOwner("the group needs at least one owner; make someone else owner first")
-        if owners != group.get("owner_ids"):
-            collection.update(group_id, {"owner_ids": owners}, expected_version=group["version"])
-
-    retry_on_conflict(attempt, what="the group")

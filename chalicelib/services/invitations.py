@@ -5,7 +5,7 @@ accepted or declined only by the signed-in user whose verified email (or verifie
 or leaked link is useless to anyone else. When the provider refuses the message the invitation is revoked at once
 (audited) and the request answers 503, so no pending invitation is left whose link nobody received. Accepting creates
 (or reactivates) the membership first and then marks the invitation used; repeating an interrupted accept finishes it.
-An owner invited joins the group's owner list after the membership is written (``groups.change_owners``).
+An owner invited joins the group's owner list after the membership is written (``owners.change_owners``).
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from chalicelib.domain.errors import Conflict, Forbidden, NotFound, VersionConfl
 from chalicelib.domain.policy import Role
 from chalicelib.domain.timestamps import utc_iso
 from chalicelib.observability import record_event
-from chalicelib.services import audit, groups
+from chalicelib.services import audit, groups, owners
 from chalicelib.services.access import ACTIVE, Membership, membership_collection, membership_id, membership_stays
 from chalicelib.services.app_links import ACCEPT_INVITATION, app_link
 from chalicelib.services.members import merged_weights
@@ -197,7 +197,7 @@ def accept(container: Container, *, user_id: str, token: str, client_ip: str) ->
         except (DuplicateKey, VersionConflict):
             raise InvitationInvalid(_INVALID_INVITATION) from None  # a concurrent accept won
     if invitation["role"] == Role.OWNER.value:
-        groups.change_owners(container, group_id, add=user_id)
+        owners.change_owners(container, group_id, add=user_id)
     _settle(container, invitation, "accepted", user_id, client_ip, audited=False)
     record_event("group.joined", group_id=group_id)
     return {"group_id": group_id, "role": invitation["role"]}

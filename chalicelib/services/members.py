@@ -4,7 +4,7 @@ Who holds a sub-meter is one fact, kept in one place: the meter's ``participant_
 also decides consumption, reading rights and reminders). A member's ``sub_meter_id`` is derived from it, and linking
 one through ``PATCH .../members/{user_id}`` assigns the meter (``meters.update``).
 
-Ownership changes go through ``groups.change_owners`` (the group document holds the owner list), in the order that
+Ownership changes go through ``owners.change_owners`` (the group document holds the owner list), in the order that
 keeps the invariant safe if a request dies half-way: shrink the owner list before demoting or removing an owner, grow
 it after promoting one. Joining is ``invitations.accept``.
 """
@@ -19,7 +19,7 @@ from chalicelib.domain.money import parse_quantity
 from chalicelib.domain.policy import Role, may_change_role
 from chalicelib.domain.readings import MeterKind
 from chalicelib.domain.timestamps import utc_iso
-from chalicelib.services import audit, groups, meters
+from chalicelib.services import audit, meters, owners
 from chalicelib.services.access import ACTIVE, Membership, membership_collection, membership_id, membership_stays
 from chalicelib.services.meter_records import group_meters, held_sub_meters, load
 from chalicelib.services.users import display_name, user_collection
@@ -156,14 +156,14 @@ def change_role(
     if current is role:
         return member_view(member, display_name(container, user_id), _sub_meter_of(container, actor.group_id, user_id))
     if current is Role.OWNER:
-        groups.change_owners(container, actor.group_id, remove=user_id)  # before the demotion: never zero owners
+        owners.change_owners(container, actor.group_id, remove=user_id)  # before the demotion: never zero owners
     pending = audit.intent(
         container, group_id=actor.group_id, actor_id=actor.user_id, action="member.role",
         target=f"member:{user_id}", before={"role": current.value}, after={"role": role.value}, client_ip=client_ip,
     )
     stored = audit.update_with(container, membership_collection(container), member, {"role": role.value}, pending)
     if role is Role.OWNER:
-        groups.change_owners(container, actor.group_id, add=user_id)  # after the promotion
+        owners.change_owners(container, actor.group_id, add=user_id)  # after the promotion
     return member_view(stored, display_name(container, user_id), _sub_meter_of(container, actor.group_id, user_id))
 
 
@@ -185,7 +185,7 @@ def leave(container: Container, membership: Membership, *, client_ip: str) -> No
 
 def _close(container: Container, actor: Membership, member: Document, *, action: str, client_ip: str) -> None:
     if member["role"] == Role.OWNER.value:
-        groups.change_owners(container, actor.group_id, remove=member["user_id"])
+        owners.change_owners(container, actor.group_id, remove=member["user_id"])
     left_at = utc_iso(container.clock())
     stays = membership_stays(member)
     if stays and stays[-1]["left_at"] is None:

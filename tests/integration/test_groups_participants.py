@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from chalicelib.domain.policy import Role
-from chalicelib.services import access, groups, members
+from chalicelib.services import access, groups, members, owners
 from chalicelib.services.invitations import INVITATION_TTL_SECONDS
 from tests.integration.conftest import Api
 from tests.integration.group_helpers import (
@@ -164,7 +164,7 @@ def test_promotion_racing_a_demotion_leaves_no_non_owner_in_the_owner_list(api: 
     members.change_role(api.container, owner_membership, admin.user_id, role=Role.ADMIN,
                         expected_version=promoted["version"], client_ip="test")
     # 3. ... and only then does the promotion add the admin to owner_ids
-    groups.change_owners(api.container, c.group_id, add=admin.user_id)
+    owners.change_owners(api.container, c.group_id, add=admin.user_id)
     # THEN the owner list holds only real owners, and the only real owner still cannot leave
     assert groups.group_collection(api.container).get(c.group_id)["owner_ids"] == [owner.user_id]  # type: ignore[index]
     left = api.post(f"/groups/{c.group_id}/leave", token=owner.token)
