@@ -34,7 +34,7 @@ from chalicelib.domain.readings import (
 )
 from chalicelib.domain.timestamps import parse_utc_iso
 from chalicelib.domain.timezones import is_time_zone
-from chalicelib.services import meter_records, readings
+from chalicelib.services import meter_records, reading_records
 from chalicelib.services.groups import group_collection
 
 if TYPE_CHECKING:
@@ -122,7 +122,7 @@ def usage(container: Container, *, group_id: str, boundaries: Sequence[datetime]
     if len(boundaries) < 2 or any(a >= b for a, b in itertools.pairwise(boundaries)):
         raise ValidationFailed("periods need at least two ascending boundaries", field="to")
     documents = meter_records.group_meters(container, group_id=group_id)
-    histories = {d["_id"]: readings.counted_history(container, d["_id"]) for d in documents}  # not rejected
+    histories = {d["_id"]: reading_records.counted_history(container, d["_id"]) for d in documents}  # not rejected
     rates = _daily_rates(documents, histories)
     result = []
     for document in documents:

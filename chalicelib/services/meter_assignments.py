@@ -29,7 +29,7 @@ from chalicelib.domain.errors import DomainError, ValidationFailed
 from chalicelib.domain.readings import MeterKind, ReadingExists, parse_reading_value
 from chalicelib.domain.timestamps import parse_utc_iso, utc_iso, utc_iso_at
 from chalicelib.observability import record_event
-from chalicelib.services import audit, meter_records, readings, reminder_schedule
+from chalicelib.services import audit, meter_records, reading_records, readings, reminder_schedule
 from chalicelib.services.concurrency import retry_on_conflict
 
 if TYPE_CHECKING:
@@ -60,13 +60,13 @@ def _interim_reading(
     except DomainError as error:
         error.field = _FIELDS.get(error.field or "", error.field)
         raise
-    existing = readings.reading_collection(container).find_one({"meter_id": meter["_id"],
+    existing = reading_records.reading_collection(container).find_one({"meter_id": meter["_id"],
                                                              "taken_at": utc_iso_at(at)})
     wanted = parse_reading_value(value, digits=meter.get("digits"), field="reading_value")
     if existing is None or Fraction(existing["value"]) != wanted:
         raise ReadingExists("the meter already has another reading at this instant; use its value or another instant",
                             field="reading_value")
-    return readings.view(existing)
+    return reading_records.view(existing)
 
 
 def reassign(

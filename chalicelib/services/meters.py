@@ -24,7 +24,7 @@ from chalicelib.services.meter_records import (
     meter_collection,
     view,
 )
-from chalicelib.services.readings import reading_collection
+from chalicelib.services.reading_records import reading_collection
 
 if TYPE_CHECKING:
     from chalicelib.adapters.store.port import Document

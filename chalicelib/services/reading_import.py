@@ -28,7 +28,7 @@ from chalicelib.domain.money import format_decimal
 from chalicelib.domain.readings import Reading, assess_batch, parse_reading_value
 from chalicelib.domain.timestamps import utc_iso, utc_iso_at
 from chalicelib.observability import record_event
-from chalicelib.services import meter_records, readings
+from chalicelib.services import meter_records, reading_records
 
 if TYPE_CHECKING:
     from chalicelib.adapters.store.port import Document
@@ -132,7 +132,7 @@ def import_csv(container: Container, *, group_id: str, actor_id: str, text: str)
     flagged = 0
     for meter_id, entries in pending.items():
         meter = meter_records.load(container, group_id=group_id, meter_id=meter_id)
-        history = readings.counted_history(container, meter_id)
+        history = reading_records.counted_history(container, meter_id)
         verdicts = assess_batch(meter_records.to_domain(meter), history, [r for _, r in entries], now=now)
         for (line, reading), verdict in zip(entries, verdicts, strict=True):
             if isinstance(verdict, DomainError):
@@ -144,13 +144,13 @@ def import_csv(container: Container, *, group_id: str, actor_id: str, text: str)
                 "_id": uuid.uuid4().hex, "group_id": group_id, "meter_id": meter_id, "value": canonical,
                 "original_value": canonical, "taken_at": utc_iso_at(reading.taken_at), "note": None,
                 "source": "import", "batch_id": batch_id, "submitted_by": actor_id, "submitted_at": submitted_at,
-                "corrections": [], **readings.assessment_fields(verdict),
+                "corrections": [], **reading_records.assessment_fields(verdict),
             })
     if problems:
         problems.sort(key=lambda p: int(p.field[5:p.field.index("]")]))
         raise ImportRejected(tuple(problems[:MAX_REPORTED_ERRORS]), len(problems))
     try:
-        readings.reading_collection(container).insert_many(documents)
+        reading_records.reading_collection(container).insert_many(documents)
     except DuplicateKey:
         raise ImportConflict("another reading was stored for one of these meters and instants; retry") from None
     newest: dict[str, str] = {}

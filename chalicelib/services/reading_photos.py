@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from chalicelib.domain.errors import NotFound
 from chalicelib.domain.timestamps import utc_iso
 from chalicelib.observability import record_event
-from chalicelib.services import meter_records, readings
+from chalicelib.services import meter_records, reading_records, readings
 
 if TYPE_CHECKING:
     from chalicelib.adapters.store.port import Document
@@ -33,7 +33,7 @@ def photo_key(group_id: str, reading_id: str) -> str:
 
 def _reading(container: Container, *, group_id: str, meter_id: str, reading_id: str) -> tuple[Document, Document]:
     meter = meter_records.load(container, group_id=group_id, meter_id=meter_id)
-    document = readings.reading_collection(container).get(reading_id)
+    document = reading_records.reading_collection(container).get(reading_id)
     if document is None or document["meter_id"] != meter_id:
         raise NotFound("no such reading")
     return meter, document
@@ -50,7 +50,7 @@ def request_upload(
     key = photo_key(group_id, reading_id)
     ticket = container.photos.upload_ticket(key, content_type=content_type, max_bytes=settings.photo_max_bytes,
                                             expires_in=settings.photo_link_ttl)
-    readings.reading_collection(container).update(
+    reading_records.reading_collection(container).update(
         reading_id, {"photo_key": key, "photo_type": content_type, "photo_requested_by": membership.user_id},
         expected_version=document["version"],
     )

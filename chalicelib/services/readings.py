@@ -1,14 +1,13 @@
 """Readings: idempotent submission, history pages, and admin corrections that keep the original and are audited.
 
-One document per reading in ``readings``. Unique indexes carry two invariants without transactions:
-``(meter_id, taken_at)`` (one reading per meter and instant) and ``idempotency_key`` (``"<user id>:<Idempotency-Key>"``;
-absent when the client sent none), the claim of ``services.idempotency``: a retried submission gets the stored reading
-back (and completes the meter's ``last_reading_at`` a crash may have left behind); the same key with a different
-reading (meter, instant or value) is ``IdempotencyKeyReused``. A correction rewrites ``value`` in the same document,
+The stored reading is ``services.reading_records`` (one document per reading, unique per meter and instant and per
+idempotency key, the claim of ``services.idempotency``): a retried submission gets the stored reading back (and
+completes the meter's ``last_reading_at`` a crash may have left behind); the same key with a different reading (meter,
+instant or value) is ``IdempotencyKeyReused``. A correction rewrites ``value`` in the same document,
 keeps ``original_value`` and appends to ``corrections``, with the audit intent embedded in that one write.
 
 A flagged reading has ``review_status`` "pending" until an admin accepts or rejects it (``services.reading_reviews``);
-a rejected reading is kept but not counted: ``counted_history`` leaves it out of validation and consumption.
+a rejected reading is kept but not counted (``reading_records.counted_history``).
 """
 
 from __future__ import annotations
@@ -16,101 +15,32 @@ from __future__ import annotations
 import uuid
 from collections.abc import Mapping
 from datetime import UTC, datetime
-from fractions import Fraction
 from typing import TYPE_CHECKING, Any
 
-from chalicelib.adapters.store.port import CollectionSpec, DuplicateKey, Index, Range
+from chalicelib.adapters.store.port import DuplicateKey, Range
 from chalicelib.domain.errors import Forbidden, NotFound, VersionConflict
 from chalicelib.domain.money import format_decimal
 from chalicelib.domain.policy import Role
-from chalicelib.domain.readings import Assessment, Reading, ReadingExists, assess_reading, parse_reading_value
+from chalicelib.domain.readings import ReadingExists, assess_reading, parse_reading_value
 from chalicelib.domain.timestamps import parse_utc_iso, utc_iso, utc_iso_at
 from chalicelib.observability import record_event
 from chalicelib.services import audit, idempotency, meter_records
+from chalicelib.services.reading_records import (
+    assessment_fields,
+    counted_history,
+    is_counted,
+    meter_history,
+    reading_collection,
+    to_domain,
+    view,
+)
 
 if TYPE_CHECKING:
-    from chalicelib.adapters.store.port import Collection, Document
+    from chalicelib.adapters.store.port import Document
     from chalicelib.bootstrap import Container
     from chalicelib.services.access import Membership
 
-READINGS = CollectionSpec(
-    "readings",
-    indexes=(
-        Index(("meter_id", "taken_at"), unique=True),
-        Index(("idempotency_key",), unique=True),
-        Index(("group_id", "taken_at")),
-        Index(("batch_id",)),
-        Index(("group_id", "review_status", "taken_at")),  # the review queue
-    ),
-)
-REJECTED = "rejected"
-HISTORY_PAGE = 1000
 _PLACES = 12
-
-
-def reading_collection(container: Container) -> Collection:
-    return container.store.collection(READINGS)
-
-
-def to_domain(document: Document) -> Reading:
-    return Reading(parse_utc_iso(document["taken_at"]), Fraction(document["value"]), id=document["_id"])
-
-
-def view(document: Document) -> dict[str, Any]:
-    return {
-        "id": document["_id"],
-        "meter_id": document["meter_id"],
-        "value": document["value"],
-        "original_value": document["original_value"],
-        "taken_at": document["taken_at"],
-        "consumption": document.get("consumption"),
-        "is_rollover": document.get("is_rollover", False),
-        "is_flagged": document.get("is_flagged", False),
-        "flag_reason": document.get("flag_reason"),
-        "note": document.get("note"),
-        "source": document.get("source", "api"),
-        "submitted_by": document["submitted_by"],
-        "submitted_at": document["submitted_at"],
-        "corrections": document.get("corrections", []),
-        "review_status": document.get("review_status"),
-        "review": document.get("review"),
-        "has_photo": bool(document.get("photo_key")),
-        "version": document["version"],
-    }
-
-
-def meter_history(container: Container, meter_id: str) -> list[Document]:
-    """Every reading of one meter, oldest first (pages of ``HISTORY_PAGE``)."""
-    collection = reading_collection(container)
-    items: list[Document] = []
-    cursor = None
-    while True:
-        page = collection.find_page({"meter_id": meter_id}, order_by="taken_at", limit=HISTORY_PAGE, cursor=cursor)
-        items.extend(page.items)
-        if page.next_cursor is None:
-            return items
-        cursor = page.next_cursor
-
-
-def is_counted(document: Document) -> bool:
-    """Whether a reading counts for validation and consumption: every reading except a rejected one."""
-    return document.get("review_status") != REJECTED
-
-
-def counted_history(container: Container, meter_id: str) -> list[Reading]:
-    """The readings of one meter that count (rejected ones left out), oldest first, as domain values."""
-    return [to_domain(d) for d in meter_history(container, meter_id) if is_counted(d)]
-
-
-def assessment_fields(assessment: Assessment) -> dict[str, Any]:
-    consumption = assessment.consumption
-    return {
-        "consumption": format_decimal(consumption, _PLACES) if consumption is not None else None,
-        "is_rollover": assessment.is_rollover,
-        "is_flagged": assessment.is_flagged,
-        "flag_reason": assessment.flag_reason,
-        "review_status": "pending" if assessment.is_flagged else None,
-    }
 
 
 def check_may_submit(membership: Membership, meter: Document) -> None:

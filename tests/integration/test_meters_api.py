@@ -11,7 +11,7 @@ import pytest
 
 from chalicelib.jobs import reading_reminders
 from chalicelib.services.audit import AUDIT_LOG
-from chalicelib.services.readings import READINGS
+from chalicelib.services.reading_records import READINGS
 from tests.integration.conftest import Api
 from tests.integration.group_helpers import Person, add_member, create_group, person
 

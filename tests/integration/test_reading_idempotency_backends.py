@@ -17,7 +17,7 @@ from chalicelib.adapters.store.port import Collection, CollectionSpec, Document,
 from chalicelib.adapters.store.sqlite import SqliteStore
 from chalicelib.bootstrap import Container, bootstrap
 from chalicelib.domain.policy import Role
-from chalicelib.services import meter_records, readings
+from chalicelib.services import meter_records, reading_records, readings
 from chalicelib.services.access import Membership, Weights
 from chalicelib.settings import Settings
 
@@ -48,7 +48,7 @@ class _RacedStore:
 
     def collection(self, spec: CollectionSpec) -> Any:
         collection = self.real.collection(spec)
-        return _RacedReadings(collection, self) if spec.name == readings.READINGS.name else collection
+        return _RacedReadings(collection, self) if spec.name == reading_records.READINGS.name else collection
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.real, name)

@@ -20,7 +20,7 @@ import pytest
 
 from chalicelib.adapters.photos.local import LocalPhotoStore
 from chalicelib.adapters.photos.s3 import S3PhotoStore
-from chalicelib.services.readings import READINGS
+from chalicelib.services.reading_records import READINGS
 from tests.integration.conftest import Api, Response
 from tests.integration.reading_helpers import Metered, metered_cast, submit
 
