@@ -19,7 +19,7 @@ from chalicelib.schemas.auth import (
     TokenPair,
     VerifyEmailRequest,
 )
-from chalicelib.services import accounts, login, sessions
+from chalicelib.services import accounts, login, passwords, sessions
 from chalicelib.services.throttle import throttle
 
 bp = Blueprint(__name__)
@@ -77,7 +77,7 @@ def logout_all(ctx: RequestContext) -> None:
 @route(bp, "/auth/password/change", "POST", body=PasswordChange, response=TokenPair, tags=TAGS, refresh_cookie="issue",
        summary="Change the password; every session is signed out and this one renewed", errors=(400, 401, 429))
 def change_password(ctx: RequestContext, body: PasswordChange) -> dict[str, Any]:
-    return accounts.change_password(
+    return passwords.change_password(
         ctx.container, ctx.require_principal(), body.to_command(), client_ip=ctx.client_ip, user_agent=ctx.user_agent
     )
 
@@ -85,7 +85,7 @@ def change_password(ctx: RequestContext, body: PasswordChange) -> dict[str, Any]
 @route(bp, "/auth/password/forgot", "POST", body=EmailOnly, response=Accepted, status=202, auth=False, tags=TAGS,
        summary="Email a password reset code and link (same answer for unknown addresses)", errors=(400, 429))
 def forgot_password(ctx: RequestContext, body: EmailOnly) -> dict[str, str]:
-    accounts.request_password_reset(ctx.container, body.email, client_ip=ctx.client_ip)
+    passwords.request_password_reset(ctx.container, body.email, client_ip=ctx.client_ip)
     return {"status": "reset_sent"}
 
 
@@ -93,5 +93,5 @@ def forgot_password(ctx: RequestContext, body: EmailOnly) -> dict[str, str]:
        summary="Set a new password with the reset code or link; sign in afterwards (2FA still applies)",
        errors=(400, 429))
 def reset_password(ctx: RequestContext, body: PasswordReset) -> None:
-    accounts.reset_password(ctx.container, body.to_command())
+    passwords.reset_password(ctx.container, body.to_command())
 

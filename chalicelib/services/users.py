@@ -1,11 +1,12 @@
-"""The users collection and the few reads every account use case shares."""
+"""The users collection and what every account use case shares: finding, reading, viewing and updating a user."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
 from chalicelib.adapters.store.port import CollectionSpec, Document, Index
-from chalicelib.domain.errors import NotFound
+from chalicelib.domain.errors import NotFound, VersionConflict
+from chalicelib.services.concurrency import retry_on_conflict
 
 if TYPE_CHECKING:
     from chalicelib.adapters.store.port import Collection
@@ -70,3 +71,18 @@ def display_name(container: Container, user_id: str) -> str:
     """The user's name as others see it ("" for an unknown user)."""
     user = user_collection(container).get(user_id)
     return str(user.get("name", "")) if user else ""
+
+
+def update_user(container: Container, user: Document, changes: dict[str, Any]) -> Document:
+    """Apply ``changes`` (plain field values) to the user, re-reading and retrying if another request changed it."""
+    collection = user_collection(container)
+
+    def attempt() -> Document:
+        nonlocal user  # the next attempt writes against the version read last
+        try:
+            return collection.update(user["_id"], changes, expected_version=user["version"])
+        except VersionConflict:
+            user = get_user(container, user["_id"])
+            raise
+
+    return retry_on_conflict(attempt, what="the account")
