@@ -13,7 +13,7 @@ import pytest
 
 from chalicelib.adapters.store.port import Collection, CollectionSpec, Document, DocumentStore
 from chalicelib.domain.errors import VersionConflict
-from chalicelib.services import groups, ledger, meters, reminder_schedule
+from chalicelib.services import groups, ledger, meter_records, reminder_schedule
 from chalicelib.services.concurrency import Contended
 from tests.integration.bill_helpers import cast_since, issued, pay
 from tests.integration.conftest import Api, Response
@@ -105,11 +105,12 @@ def test_a_reading_whose_meter_keeps_changing_advances_it_when_replayed(api: Api
     losing.losing.add("meters")
     _assert_contended(api.post(url, body, token=metered.cast.token("owner"), headers=headers))
     meter_id = metered.meters["owner"]
-    assert (meters.meter_collection(api.container).get(meter_id) or {})["last_reading_at"] is None
+    stored = meter_records.meter_collection(api.container)
+    assert (stored.get(meter_id) or {})["last_reading_at"] is None
     losing.losing.clear()
     again = api.post(url, body, token=metered.cast.token("owner"), headers=headers)
     assert again.status == 200 and again.header("Idempotent-Replayed") == "true"
-    assert (meters.meter_collection(api.container).get(meter_id) or {})["last_reading_at"] == again.json["taken_at"]
+    assert (stored.get(meter_id) or {})["last_reading_at"] == again.json["taken_at"]
 
 
 def test_a_group_deletion_that_keeps_losing_is_finished_by_repeating_it(api: Api, losing: LosingStore) -> None:
