@@ -8,7 +8,7 @@ WEB_PORT ?= 5173
 
 CHECKOV_STAMP := $(VENV)/checkov/.installed
 
-.PHONY: run test lint types unit integration bench package deploy clean checkov
+.PHONY: run test lint types unit integration bench package deploy clean checkov web-install web-check web-build
 
 $(STAMP): requirements.txt requirements-dev.txt $(wildcard layers/*/requirements.txt)
 	$(PYTHON) -m venv $(VENV)
@@ -18,6 +18,21 @@ $(STAMP): requirements.txt requirements-dev.txt $(wildcard layers/*/requirements
 
 run: $(STAMP)
 	$(BIN)/python -m tools.run --port $(PORT) --web-port $(WEB_PORT)
+
+# The web app (web/): packages exactly as locked, then ESLint, TypeScript strict, Vitest, and the production build
+# that the browser tests (tests/e2e, marked browser) and `make run` serve.
+WEB_STAMP := web/node_modules/.installed
+$(WEB_STAMP): web/package.json web/package-lock.json
+	cd web && npm ci --no-audit --no-fund
+	touch $(WEB_STAMP)
+
+web-install: $(WEB_STAMP)
+
+web-check: $(WEB_STAMP)
+	cd web && npm run --silent lint && npm test --silent
+
+web-build: $(WEB_STAMP)
+	cd web && npm run --silent build
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
@@ -33,7 +48,7 @@ $(CHECKOV_STAMP): requirements-checkov.txt
 
 checkov: $(CHECKOV_STAMP)
 
-test: lint types $(CHECKOV_STAMP)
+test: lint types $(CHECKOV_STAMP) web-check web-build
 	$(BIN)/python -m pytest -n 2 --dist loadfile
 
 bench: $(STAMP)

@@ -1,0 +1,51 @@
+import { useEffect, useState } from "react";
+import { Link, takeQueryToken } from "../app/router";
+import { useI18n } from "../i18n";
+import { Field } from "../ui/Field";
+import { Form, Submit } from "../ui/Form";
+import { Page } from "../ui/Page";
+import { Notice } from "../ui/Status";
+import { useAction } from "../ui/useAction";
+import { resendVerification, verifyEmail } from "./api";
+import { pendingEmail, rememberEmail } from "./pending";
+
+/** The verify-email link's page (`?token=`, read once and removed from the address bar) and the code form. */
+export function VerifyEmail() {
+  const { t } = useI18n();
+  const [email, setEmail] = useState(pendingEmail);
+  const [code, setCode] = useState("");
+  const [resent, setResent] = useState(false);
+  const byCode = useAction(async () => { await verifyEmail({ email: email.trim(), code: code.trim() }); rememberEmail(email.trim()); });
+  const byLink = useAction(async (token: string) => verifyEmail({ token }));
+  const resend = useAction(async () => { await resendVerification(email.trim()); setResent(true); });
+  const [token] = useState(() => takeQueryToken("token"));
+  const runLink = byLink.run;
+  useEffect(() => {
+    if (token) void runLink(token);
+  }, [token, runLink]);
+  if (byCode.done || byLink.done) {
+    return (
+      <Page title={t("verify.title")}>
+        <Notice>{t("verify.done")}</Notice>
+        <p><Link to="/sign-in" className="button">{t("signIn.title")}</Link></p>
+      </Page>
+    );
+  }
+  return (
+    <Page title={t("verify.title")}>
+      {byLink.error ? <p role="alert" className="alert">{t("verify.linkFailed", { detail: byLink.error })}</p> : null}
+      {byLink.pending ? <p role="status">{t("status.loading")}</p> : <p>{t("verify.intro")}</p>}
+      <Form onSubmit={byCode.run} error={byCode.error}>
+        <Field label={t("field.email")} type="email" autoComplete="email" required value={email}
+          onChange={(e) => setEmail(e.target.value)} error={byCode.fieldErrors.email} />
+        <Field label={t("field.code")} inputMode="numeric" autoComplete="one-time-code" required value={code}
+          onChange={(e) => setCode(e.target.value)} error={byCode.fieldErrors.code} />
+        <Submit pending={byCode.pending}>{t("verify.submit")}</Submit>
+      </Form>
+      <p>
+        <button type="button" className="secondary" onClick={() => void resend.run()} disabled={!email || resend.pending}>{t("verify.resend")}</button>
+        {resent ? <span role="status"> {t("verify.resent")}</span> : null}
+      </p>
+    </Page>
+  );
+}

@@ -1,0 +1,76 @@
+import { useSyncExternalStore } from "react";
+import { sendQueuedReading } from "../meters/api";
+import { ReadingQueue, type QueuedReading } from "./queue";
+import { syncReadings, type SyncResult } from "./sync";
+
+/**
+ * The app's one reading queue and its sync runner: every reading goes through it (written to IndexedDB first, then
+ * sent), so a reading typed offline is shown as queued and sent when the browser is back online.
+ */
+const queue = new ReadingQueue();
+let entries: QueuedReading[] = [];
+let running: Promise<SyncResult> | null = null;
+let canSend: () => boolean = () => false;
+const listeners = new Set<() => void>();
+
+async function refresh(): Promise<void> {
+  entries = await queue.list();
+  for (const listener of listeners) listener();
+}
+
+export function syncNow(): Promise<SyncResult | null> {
+  if (!canSend()) return Promise.resolve(null);
+  running ??= syncReadings(queue, async (entry) => { await sendQueuedReading(entry); })
+    .finally(() => { running = null; void refresh(); });
+  return running;
+}
+
+export async function queueReading(entry: Omit<QueuedReading, "key" | "queuedAt" | "state" | "problem">): Promise<string> {
+  const key = crypto.randomUUID();
+  await queue.add({ ...entry, key, queuedAt: new Date().toISOString(), state: "queued", problem: null });
+  await refresh();
+  void syncNow();
+  return key;
+}
+
+export async function discardReading(key: string): Promise<void> {
+  await queue.remove(key);
+  await refresh();
+}
+
+/** Starts the runner: sends when the browser comes back online and whenever `isSignedIn` becomes true. */
+export function startOutbox(isSignedIn: () => boolean): () => void {
+  canSend = isSignedIn;
+  const online = () => void syncNow();
+  window.addEventListener("online", online);
+  // the network can fail while the browser still says online: retry now and then while readings wait
+  const retry = window.setInterval(() => { if (entries.some((e) => e.state === "queued")) void syncNow(); }, 20_000);
+  void refresh().then(() => syncNow());
+  return () => {
+    window.removeEventListener("online", online);
+    window.clearInterval(retry);
+  };
+}
+
+function subscribe(listener: () => void): () => void {
+  listeners.add(listener);
+  return () => listeners.delete(listener);
+}
+
+export function useQueuedReadings(meterId?: string): QueuedReading[] {
+  const all = useSyncExternalStore(subscribe, () => entries);
+  return meterId ? all.filter((e) => e.meterId === meterId) : all;
+}
+
+function onlineSubscribe(listener: () => void): () => void {
+  window.addEventListener("online", listener);
+  window.addEventListener("offline", listener);
+  return () => {
+    window.removeEventListener("online", listener);
+    window.removeEventListener("offline", listener);
+  };
+}
+
+export function useOnline(): boolean {
+  return useSyncExternalStore(onlineSubscribe, () => navigator.onLine);
+}
