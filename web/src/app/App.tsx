@@ -57,7 +57,8 @@ function Screen({ path }: { path: string }) {
     const params = matchPath(pattern, path);
     if (params?.groupId) {
       return (
-        <GroupProvider key={params.groupId} groupId={params.groupId}>
+        // keyed by the path: each screen of a group loads the group and its members fresh (who joined, new roles)
+        <GroupProvider key={path} groupId={params.groupId}>
           <GroupNav />
           {screen(params)}
         </GroupProvider>

@@ -35,6 +35,7 @@ export function SessionProvider({ children }: { children: ReactNode }) {
         setStatus("signed-out");
         return;
       }
+      setStatus("starting"); // signed in; the profile is on its way (no bounce back to the sign-in page meanwhile)
       void syncNow();
       reloadProfile().then(() => setStatus("signed-in"), () => setStatus("signed-in"));
     });
