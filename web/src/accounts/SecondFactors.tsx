@@ -1,5 +1,5 @@
 import { useState } from "react";
-import type { Schemas } from "../api/client";
+import type { ResponseOf } from "../api/client";
 import { useSession } from "../app/session";
 import { useI18n } from "../i18n";
 import { Field } from "../ui/Field";
@@ -13,7 +13,7 @@ export function SecondFactors() {
   const { t } = useI18n();
   const { profile, reloadProfile } = useSession();
   const [password, setPassword] = useState("");
-  const [setup, setSetup] = useState<Schemas["TotpSetup"] | null>(null);
+  const [setup, setSetup] = useState<ResponseOf<"post", "/auth/totp/setup"> | null>(null);
   const [code, setCode] = useState("");
   const [recovery, setRecovery] = useState<string[] | null>(null);
   const start = useAction(async () => { setSetup(await startTotp(password)); });

@@ -1,7 +1,7 @@
-import { call, type Schemas } from "../api/client";
+import { call, type BodyOf, type ResponseOf, type Schemas } from "../api/client";
 import { setAccessToken } from "../api/tokens";
 
-export type Profile = Schemas["Profile"];
+export type Profile = ResponseOf<"get", "/me">;
 export type MfaChallenge = Schemas["MfaChallenge"];
 export type MfaMethod = Schemas["MfaVerifyRequest"]["method"];
 
@@ -33,11 +33,11 @@ export async function sendSecondFactorCode(mfaToken: string, method: "sms" | "em
   await call("post", "/auth/mfa/send", { body: { mfa_token: mfaToken, method } });
 }
 
-export async function signUp(body: Schemas["RegisterRequest"]): Promise<void> {
+export async function signUp(body: BodyOf<"post", "/auth/register">): Promise<void> {
   await call("post", "/auth/register", { body });
 }
 
-export async function verifyEmail(body: Schemas["VerifyEmailRequest"]): Promise<void> {
+export async function verifyEmail(body: BodyOf<"post", "/auth/verify-email">): Promise<void> {
   await call("post", "/auth/verify-email", { body });
 }
 
@@ -49,7 +49,7 @@ export async function forgotPassword(email: string): Promise<void> {
   await call("post", "/auth/password/forgot", { body: { email } });
 }
 
-export async function resetPassword(body: Schemas["PasswordReset"]): Promise<void> {
+export async function resetPassword(body: BodyOf<"post", "/auth/password/reset">): Promise<void> {
   await call("post", "/auth/password/reset", { body });
 }
 
@@ -69,7 +69,7 @@ export function loadProfile(): Promise<Profile> {
   return call("get", "/me");
 }
 
-export function updateProfile(body: Schemas["ProfileUpdate"]): Promise<Profile> {
+export function updateProfile(body: BodyOf<"patch", "/me">): Promise<Profile> {
   return call("patch", "/me", { body });
 }
 
@@ -77,7 +77,7 @@ export async function verifyPhone(code: string): Promise<void> {
   await call("post", "/me/phone/verify", { body: { code } });
 }
 
-export function startTotp(password: string): Promise<Schemas["TotpSetup"]> {
+export function startTotp(password: string): Promise<ResponseOf<"post", "/auth/totp/setup">> {
   return call("post", "/auth/totp/setup", { body: { password } });
 }
 
@@ -87,6 +87,6 @@ export async function confirmTotp(code: string): Promise<string[]> {
   return answer.recovery_codes;
 }
 
-export async function setMfaMethod(body: Schemas["MfaMethodChange"]): Promise<void> {
+export async function setMfaMethod(body: BodyOf<"post", "/auth/mfa/methods">): Promise<void> {
   await call("post", "/auth/mfa/methods", { body });
 }

@@ -25,6 +25,13 @@ type PathParams<O> = Parameters<O> extends { path: infer X } ? X : undefined;
 type QueryParams<O> = Parameters<O> extends { query?: infer X } ? X : undefined;
 type JsonBody<O> = O extends { requestBody?: { content: { "application/json": infer B } } } ? B : undefined;
 
+/**
+ * An operation's JSON answer and JSON body, named by method and path: screens use these rather than component names,
+ * which follow the server's class names and may change without the wire format changing.
+ */
+export type ResponseOf<M extends Method, P extends PathWith<M>> = Success<Operation<P, M>>;
+export type BodyOf<M extends Method, P extends PathWith<M>> = NonNullable<JsonBody<Operation<P, M>>>;
+
 export interface CallOptions<O> {
   path?: PathParams<O>;
   query?: QueryParams<O>;
@@ -166,7 +173,7 @@ export async function allPages<T>(page: (cursor: string | undefined) => Promise<
 }
 
 /** Uploads a file with a short-lived ticket from the API (S3 presigned POST, or the local stage's signed PUT). */
-export async function uploadWithTicket(ticket: Schemas["PhotoUpload"], file: Blob): Promise<void> {
+export async function uploadWithTicket(ticket: ResponseOf<"post", "/groups/{group_id}/meters/{meter_id}/readings/{reading_id}/photo">, file: Blob): Promise<void> {
   let response: Response;
   if (ticket.method === "PUT") {
     response = await send(ticket.url, { method: "PUT", headers: ticket.headers, body: file });

@@ -1167,8 +1167,8 @@ export interface components {
         };
         /** AssignmentResult */
         AssignmentResult: {
-            meter: components["schemas"]["Meter"];
-            reading: components["schemas"]["Reading"];
+            meter: components["schemas"]["MeterOut"];
+            reading: components["schemas"]["ReadingOut"];
         };
         /** AuditEntry */
         AuditEntry: {
@@ -1396,7 +1396,7 @@ export interface components {
                 [key: string]: string;
             };
             /** Shares */
-            shares: components["schemas"]["chalicelib__schemas__bills__ShareOut"][] | null;
+            shares: components["schemas"]["BillShareOut"][] | null;
             /** Source */
             source: string;
             /**
@@ -1419,6 +1419,31 @@ export interface components {
             items: components["schemas"]["BillOut"][];
             /** Next Cursor */
             next_cursor: string | null;
+        };
+        /** BillShareOut */
+        BillShareOut: {
+            /** Amount */
+            amount: string;
+            /** Due On */
+            due_on: string | null;
+            /** Explanation */
+            explanation: string;
+            /** Lines */
+            lines: {
+                [key: string]: unknown;
+            }[];
+            /**
+             * Paid
+             * @default null
+             */
+            paid?: string | null;
+            /** Participant */
+            participant: string;
+            /**
+             * Status
+             * @default null
+             */
+            status?: string | null;
         };
         /**
          * BillUpdate
@@ -2021,7 +2046,7 @@ export interface components {
             user_id: string;
             /** Version */
             version: number;
-            weights: components["schemas"]["Weights"];
+            weights: components["schemas"]["WeightsOut"];
         };
         /** MemberPage */
         MemberPage: {
@@ -2044,49 +2069,6 @@ export interface components {
             version?: number | null;
             /** @default null */
             weights?: components["schemas"]["WeightsIn"] | null;
-        };
-        /** Meter */
-        Meter: {
-            /**
-             * Assignments
-             * @description tenant changes, oldest first
-             */
-            assignments?: components["schemas"]["Assignment"][];
-            /** Created At */
-            created_at: string;
-            /** Digits */
-            digits: number | null;
-            /** Group Id */
-            group_id: string;
-            /** Id */
-            id: string;
-            /** Initial Value */
-            initial_value: string | null;
-            /** Installed At */
-            installed_at: string;
-            /**
-             * Kind
-             * @enum {string}
-             */
-            kind: "main" | "sub";
-            /** Last Reading At */
-            last_reading_at: string | null;
-            /** Multiplier */
-            multiplier: string;
-            /** Participant Id */
-            participant_id: string | null;
-            /** Removed At */
-            removed_at: string | null;
-            /** Replaced By */
-            replaced_by: string | null;
-            /** Replaces */
-            replaces: string | null;
-            /** Serial */
-            serial: string;
-            /** Unit */
-            unit: string;
-            /** Version */
-            version: number;
         };
         /** MeterCreate */
         MeterCreate: {
@@ -2142,7 +2124,50 @@ export interface components {
         /** MeterList */
         MeterList: {
             /** Items */
-            items: components["schemas"]["Meter"][];
+            items: components["schemas"]["MeterOut"][];
+        };
+        /** MeterOut */
+        MeterOut: {
+            /**
+             * Assignments
+             * @description tenant changes, oldest first
+             */
+            assignments?: components["schemas"]["Assignment"][];
+            /** Created At */
+            created_at: string;
+            /** Digits */
+            digits: number | null;
+            /** Group Id */
+            group_id: string;
+            /** Id */
+            id: string;
+            /** Initial Value */
+            initial_value: string | null;
+            /** Installed At */
+            installed_at: string;
+            /**
+             * Kind
+             * @enum {string}
+             */
+            kind: "main" | "sub";
+            /** Last Reading At */
+            last_reading_at: string | null;
+            /** Multiplier */
+            multiplier: string;
+            /** Participant Id */
+            participant_id: string | null;
+            /** Removed At */
+            removed_at: string | null;
+            /** Replaced By */
+            replaced_by: string | null;
+            /** Replaces */
+            replaces: string | null;
+            /** Serial */
+            serial: string;
+            /** Unit */
+            unit: string;
+            /** Version */
+            version: number;
         };
         /**
          * MeterUpdate
@@ -2642,54 +2667,6 @@ export interface components {
              */
             timezone?: string | null;
         };
-        /** Reading */
-        Reading: {
-            /** Consumption */
-            consumption: string | null;
-            /** Corrections */
-            corrections: components["schemas"]["Correction"][];
-            /** Flag Reason */
-            flag_reason: string | null;
-            /**
-             * Has Photo
-             * @default false
-             */
-            has_photo?: boolean;
-            /** Id */
-            id: string;
-            /** Is Flagged */
-            is_flagged: boolean;
-            /** Is Rollover */
-            is_rollover: boolean;
-            /** Meter Id */
-            meter_id: string;
-            /** Note */
-            note: string | null;
-            /** Original Value */
-            original_value: string;
-            /** @default null */
-            review?: components["schemas"]["Review"] | null;
-            /**
-             * Review Status
-             * @default null
-             */
-            review_status?: ("pending" | "accepted" | "rejected") | null;
-            /**
-             * Source
-             * @enum {string}
-             */
-            source: "api" | "import";
-            /** Submitted At */
-            submitted_at: string;
-            /** Submitted By */
-            submitted_by: string;
-            /** Taken At */
-            taken_at: string;
-            /** Value */
-            value: string;
-            /** Version */
-            version: number;
-        };
         /** ReadingCorrectionRequest */
         ReadingCorrectionRequest: {
             /** Reason */
@@ -2749,10 +2726,58 @@ export interface components {
              */
             to?: string | null;
         };
+        /** ReadingOut */
+        ReadingOut: {
+            /** Consumption */
+            consumption: string | null;
+            /** Corrections */
+            corrections: components["schemas"]["Correction"][];
+            /** Flag Reason */
+            flag_reason: string | null;
+            /**
+             * Has Photo
+             * @default false
+             */
+            has_photo?: boolean;
+            /** Id */
+            id: string;
+            /** Is Flagged */
+            is_flagged: boolean;
+            /** Is Rollover */
+            is_rollover: boolean;
+            /** Meter Id */
+            meter_id: string;
+            /** Note */
+            note: string | null;
+            /** Original Value */
+            original_value: string;
+            /** @default null */
+            review?: components["schemas"]["Review"] | null;
+            /**
+             * Review Status
+             * @default null
+             */
+            review_status?: ("pending" | "accepted" | "rejected") | null;
+            /**
+             * Source
+             * @enum {string}
+             */
+            source: "api" | "import";
+            /** Submitted At */
+            submitted_at: string;
+            /** Submitted By */
+            submitted_by: string;
+            /** Taken At */
+            taken_at: string;
+            /** Value */
+            value: string;
+            /** Version */
+            version: number;
+        };
         /** ReadingPage */
         ReadingPage: {
             /** Items */
-            items: components["schemas"]["Reading"][];
+            items: components["schemas"]["ReadingOut"][];
             /** Next Cursor */
             next_cursor: string | null;
         };
@@ -2942,6 +2967,23 @@ export interface components {
              */
             payee?: string | null;
         };
+        /** ShareOut */
+        ShareOut: {
+            /** Amount */
+            amount: string;
+            /**
+             * Breakdown
+             * @description simple contract: parts by label
+             * @default null
+             */
+            breakdown?: {
+                [key: string]: components["schemas"]["PartShareOut"];
+            } | null;
+            /** Id */
+            id: string;
+            /** Lines */
+            lines: components["schemas"]["LineShareOut"][];
+        };
         /**
          * SpanIn
          * @description An inclusive date range: ``to`` is the last day counted (2026-01-01 to 2026-12-31 is 365 days).
@@ -3061,7 +3103,7 @@ export interface components {
             /** Lines */
             lines: components["schemas"]["LineTotalOut"][];
             /** Shares */
-            shares: components["schemas"]["chalicelib__schemas__splits__ShareOut"][];
+            shares: components["schemas"]["ShareOut"][];
             /** Total */
             total: string;
         };
@@ -3181,15 +3223,6 @@ export interface components {
              */
             version?: number | null;
         };
-        /** Weights */
-        Weights: {
-            /** Area */
-            area: string | null;
-            /** Custom */
-            custom: string | null;
-            /** Occupants */
-            occupants: string | null;
-        };
         /**
          * WeightsIn
          * @description Allocation weights as non-negative decimal strings (``"42.5"``); ``null`` clears one.
@@ -3211,47 +3244,14 @@ export interface components {
              */
             occupants?: string | null;
         };
-        /** ShareOut */
-        chalicelib__schemas__bills__ShareOut: {
-            /** Amount */
-            amount: string;
-            /** Due On */
-            due_on: string | null;
-            /** Explanation */
-            explanation: string;
-            /** Lines */
-            lines: {
-                [key: string]: unknown;
-            }[];
-            /**
-             * Paid
-             * @default null
-             */
-            paid?: string | null;
-            /** Participant */
-            participant: string;
-            /**
-             * Status
-             * @default null
-             */
-            status?: string | null;
-        };
-        /** ShareOut */
-        chalicelib__schemas__splits__ShareOut: {
-            /** Amount */
-            amount: string;
-            /**
-             * Breakdown
-             * @description simple contract: parts by label
-             * @default null
-             */
-            breakdown?: {
-                [key: string]: components["schemas"]["PartShareOut"];
-            } | null;
-            /** Id */
-            id: string;
-            /** Lines */
-            lines: components["schemas"]["LineShareOut"][];
+        /** WeightsOut */
+        WeightsOut: {
+            /** Area */
+            area: string | null;
+            /** Custom */
+            custom: string | null;
+            /** Occupants */
+            occupants: string | null;
         };
     };
     responses: never;
@@ -5910,7 +5910,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Meter"];
+                    "application/json": components["schemas"]["MeterOut"];
                 };
             };
             /** @description Invalid request */
@@ -6057,7 +6057,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Meter"];
+                    "application/json": components["schemas"]["MeterOut"];
                 };
             };
             /** @description Invalid request */
@@ -6292,7 +6292,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Reading"];
+                    "application/json": components["schemas"]["ReadingOut"];
                 };
             };
             /** @description Invalid request */
@@ -6383,7 +6383,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Reading"];
+                    "application/json": components["schemas"]["ReadingOut"];
                 };
             };
             /** @description Invalid request */
@@ -6625,7 +6625,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Reading"];
+                    "application/json": components["schemas"]["ReadingOut"];
                 };
             };
             /** @description Invalid request */

@@ -1,9 +1,9 @@
-import { allPages, call, type Schemas } from "../api/client";
+import { allPages, call, type BodyOf, type ResponseOf, type Schemas } from "../api/client";
 
-export type Bill = Schemas["BillOut"];
-export type BillShare = Schemas["chalicelib__schemas__bills__ShareOut"];
-export type BillCreate = Schemas["BillCreate"];
-export type Tariff = Schemas["TariffOut"];
+export type Bill = ResponseOf<"get", "/groups/{group_id}/bills/{bill_id}">;
+export type BillShare = Schemas["BillShareOut"];
+export type BillCreate = BodyOf<"post", "/groups/{group_id}/bills">;
+export type Tariff = ResponseOf<"get", "/groups/{group_id}/tariff">;
 
 /** A share's line as the API stores it on an issued bill or a draft's preview (see LineShareOut). */
 export type ShareLine = Schemas["LineShareOut"];
@@ -20,7 +20,7 @@ export function draftBill(groupId: string, body: BillCreate): Promise<Bill> {
   return call("post", "/groups/{group_id}/bills", { path: { group_id: groupId }, body });
 }
 
-export function updateDraft(groupId: string, bill: Bill, body: Schemas["BillUpdate"]): Promise<Bill> {
+export function updateDraft(groupId: string, bill: Bill, body: BodyOf<"patch", "/groups/{group_id}/bills/{bill_id}">): Promise<Bill> {
   return call("patch", "/groups/{group_id}/bills/{bill_id}", { path: { group_id: groupId, bill_id: bill.id }, body, version: bill.version });
 }
 
@@ -40,6 +40,6 @@ export function getTariff(groupId: string): Promise<Tariff> {
   return call("get", "/groups/{group_id}/tariff", { path: { group_id: groupId } });
 }
 
-export function setTariff(groupId: string, body: Schemas["TariffIn"]) {
+export function setTariff(groupId: string, body: BodyOf<"put", "/groups/{group_id}/tariff">) {
   return call("put", "/groups/{group_id}/tariff", { path: { group_id: groupId }, body });
 }

@@ -1,9 +1,9 @@
 import { TimeZoneField } from "../accounts/TimeZoneField";
-import type { Schemas } from "../api/client";
+import type { BodyOf } from "../api/client";
 import { useI18n } from "../i18n";
 import { Field, SelectField } from "../ui/Field";
 
-export type GroupFormValues = Required<Omit<Schemas["GroupCreate"], "billing_cycle_days">> & { billing_cycle_days: number | null };
+export type GroupFormValues = Required<Omit<BodyOf<"post", "/groups">, "billing_cycle_days">> & { billing_cycle_days: number | null };
 
 export const UTILITIES = ["electricity", "water", "gas", "heat", "other"] as const;
 export const UNIT_FOR: Record<(typeof UTILITIES)[number], string> = { electricity: "kWh", water: "m³", gas: "m³", heat: "kWh", other: "" };

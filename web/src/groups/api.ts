@@ -1,8 +1,8 @@
-import { allPages, call, type Schemas } from "../api/client";
+import { allPages, call, type BodyOf, type ResponseOf } from "../api/client";
 
-export type Group = Schemas["Group"];
-export type Member = Schemas["Member"];
-export type Invitation = Schemas["Invitation"];
+export type Group = ResponseOf<"get", "/groups/{group_id}">;
+export type Member = ResponseOf<"patch", "/groups/{group_id}/members/{user_id}">;
+export type Invitation = ResponseOf<"post", "/groups/{group_id}/invitations">;
 export type Role = Member["role"];
 export const ROLES: readonly Role[] = ["owner", "admin", "member", "viewer"];
 
@@ -14,11 +14,11 @@ export function getGroup(groupId: string): Promise<Group> {
   return call("get", "/groups/{group_id}", { path: { group_id: groupId } });
 }
 
-export function createGroup(body: Schemas["GroupCreate"]): Promise<Group> {
+export function createGroup(body: BodyOf<"post", "/groups">): Promise<Group> {
   return call("post", "/groups", { body });
 }
 
-export function updateGroup(group: Group, body: Schemas["GroupUpdate"]): Promise<Group> {
+export function updateGroup(group: Group, body: BodyOf<"patch", "/groups/{group_id}">): Promise<Group> {
   return call("patch", "/groups/{group_id}", { path: { group_id: group.id }, body, version: group.version });
 }
 
@@ -30,7 +30,7 @@ export function listMembers(groupId: string): Promise<Member[]> {
   return allPages((cursor) => call("get", "/groups/{group_id}/members", { path: { group_id: groupId }, query: { cursor, limit: 100 } }));
 }
 
-export function updateMember(groupId: string, member: Member, body: Schemas["MemberUpdate"]): Promise<Member> {
+export function updateMember(groupId: string, member: Member, body: BodyOf<"patch", "/groups/{group_id}/members/{user_id}">): Promise<Member> {
   return call("patch", "/groups/{group_id}/members/{user_id}", {
     path: { group_id: groupId, user_id: member.user_id }, body: { ...body, version: member.version },
   });
@@ -54,7 +54,7 @@ export function listInvitations(groupId: string): Promise<Invitation[]> {
   return allPages((cursor) => call("get", "/groups/{group_id}/invitations", { path: { group_id: groupId }, query: { cursor, limit: 100 } }));
 }
 
-export function invite(groupId: string, body: Schemas["InvitationCreate"]): Promise<Invitation> {
+export function invite(groupId: string, body: BodyOf<"post", "/groups/{group_id}/invitations">): Promise<Invitation> {
   return call("post", "/groups/{group_id}/invitations", { path: { group_id: groupId }, body });
 }
 

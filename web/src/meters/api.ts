@@ -1,26 +1,26 @@
-import { allPages, call, uploadWithTicket, type Schemas } from "../api/client";
+import { allPages, call, uploadWithTicket, type BodyOf, type ResponseOf } from "../api/client";
 import type { QueuedReading } from "../offline/queue";
 
-export type Meter = Schemas["Meter"];
-export type Reading = Schemas["Reading"];
-export type ConsumptionChart = Schemas["ConsumptionChart"];
-export type PhotoType = Schemas["PhotoUploadRequest"]["content_type"];
+export type Meter = ResponseOf<"post", "/groups/{group_id}/meters">;
+export type Reading = ResponseOf<"post", "/groups/{group_id}/meters/{meter_id}/readings">;
+export type ConsumptionChart = ResponseOf<"get", "/groups/{group_id}/consumption">;
+export type PhotoType = BodyOf<"post", "/groups/{group_id}/meters/{meter_id}/readings/{reading_id}/photo">["content_type"];
 
 export async function listMeters(groupId: string): Promise<Meter[]> {
   return (await call("get", "/groups/{group_id}/meters", { path: { group_id: groupId } })).items;
 }
 
-export function createMeter(groupId: string, body: Schemas["MeterCreate"]): Promise<Meter> {
+export function createMeter(groupId: string, body: BodyOf<"post", "/groups/{group_id}/meters">): Promise<Meter> {
   return call("post", "/groups/{group_id}/meters", { path: { group_id: groupId }, body });
 }
 
-export function updateMeter(groupId: string, meter: Meter, body: Schemas["MeterUpdate"]): Promise<Meter> {
+export function updateMeter(groupId: string, meter: Meter, body: BodyOf<"patch", "/groups/{group_id}/meters/{meter_id}">): Promise<Meter> {
   return call("patch", "/groups/{group_id}/meters/{meter_id}", {
     path: { group_id: groupId, meter_id: meter.id }, body, version: meter.version,
   });
 }
 
-export function changeTenant(groupId: string, meterId: string, body: Schemas["AssignmentCreate"]) {
+export function changeTenant(groupId: string, meterId: string, body: BodyOf<"post", "/groups/{group_id}/meters/{meter_id}/assignments">) {
   return call("post", "/groups/{group_id}/meters/{meter_id}/assignments", { path: { group_id: groupId, meter_id: meterId }, body });
 }
 

@@ -1,10 +1,10 @@
-import { call, type Schemas } from "../api/client";
+import { call, type BodyOf } from "../api/client";
 
 /**
  * Notification preferences as the API offers them today: part of the profile (PATCH /me). When the API grows
  * per-event and per-channel preferences, this module is where their calls go; the screen reads only this shape.
  */
-export type Preferences = Schemas["NotificationPreferences"];
+export type Preferences = NonNullable<BodyOf<"patch", "/me">["notification_preferences"]>;
 export type Channel = "email" | "sms";
 export const CHANNELS: readonly Channel[] = ["email", "sms"];
 

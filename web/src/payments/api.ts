@@ -1,8 +1,8 @@
-import { allPages, call, request, type Schemas } from "../api/client";
+import { allPages, call, request, type BodyOf, type ResponseOf } from "../api/client";
 
-export type Payment = Schemas["PaymentOut"];
-export type Balances = Schemas["BalancesOut"];
-export type Settlement = Schemas["SettlementOut"];
+export type Payment = ResponseOf<"post", "/groups/{group_id}/payments">;
+export type Balances = ResponseOf<"get", "/groups/{group_id}/balances">;
+export type Settlement = ResponseOf<"get", "/groups/{group_id}/settlement">;
 
 /** GET /payments declares no response model in the OpenAPI document (yet): its page is typed here by hand. */
 interface PaymentPage {
@@ -18,7 +18,7 @@ export function listPayments(groupId: string): Promise<Payment[]> {
 }
 
 /** Records a payment; the key makes a double tap or a retry harmless (the API replays the first payment). */
-export async function recordPayment(groupId: string, body: Schemas["PaymentCreate"], idempotencyKey: string): Promise<{ payment: Payment; replayed: boolean }> {
+export async function recordPayment(groupId: string, body: BodyOf<"post", "/groups/{group_id}/payments">, idempotencyKey: string): Promise<{ payment: Payment; replayed: boolean }> {
   const answer = await request("post", "/groups/{group_id}/payments", { path: { group_id: groupId }, body, idempotencyKey });
   return { payment: answer.data, replayed: answer.headers.get("Idempotent-Replayed") === "true" };
 }
@@ -31,6 +31,6 @@ export function settlement(groupId: string): Promise<Settlement> {
   return call("get", "/groups/{group_id}/settlement", { path: { group_id: groupId } });
 }
 
-export function setSettlementPolicy(groupId: string, body: Schemas["SettlementPolicy"]) {
+export function setSettlementPolicy(groupId: string, body: BodyOf<"put", "/groups/{group_id}/settlement">) {
   return call("put", "/groups/{group_id}/settlement", { path: { group_id: groupId }, body });
 }
