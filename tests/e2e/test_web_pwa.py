@@ -12,6 +12,7 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from tests.e2e.browser_helpers import PASSWORD, check_accessibility
+from tests.e2e.conftest import save_screenshot
 from tests.e2e.web_stack import PHONE, WebStack
 
 pytestmark = pytest.mark.browser
@@ -98,3 +99,17 @@ def test_api_answers_with_money_are_never_served_from_the_service_worker_cache(p
     assert not [url for url in cached if url.startswith("/api/")], cached
     page.context.set_offline(True)
     assert page.evaluate(fetch, [balances, token]) == "failed", "an API answer must never come from a cache"
+
+
+def test_the_app_speaks_the_browsers_language(chromium: Browser, web_stack: WebStack) -> None:
+    """German from navigator.languages: texts from the catalogue, numbers and money through Intl (checked in Vitest)."""
+    context = chromium.new_context(viewport=PHONE, base_url=web_stack.web, locale="de-DE")
+    page = context.new_page()
+    page.goto("/sign-in")
+    expect(page.get_by_role("heading", name="Anmelden")).to_be_visible()
+    expect(page.get_by_label("E-Mail")).to_be_visible()
+    expect(page.get_by_label("Passwort")).to_be_visible()
+    assert page.evaluate("document.documentElement.lang") == "de"
+    check_accessibility(page, "sign in, German")
+    save_screenshot(page, "sign-in-de")
+    context.close()

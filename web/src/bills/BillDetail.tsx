@@ -142,7 +142,7 @@ function ShareCard({ bill, share }: { bill: Bill; share: BillShare }) {
 function LineBreakdown({ line, currency, unit }: { line: ShareLine; currency: string; unit: string }) {
   const { t, money, number, percent } = useI18n();
   const direction = roundingDirection(line.rounding);
-  const unitOf = (label: string) => ({ consumption: unit, area: "m²", occupants: t("unit.persons"), custom: "", equal: t("unit.days"), fixed: "", other: "" })[basisOf(label)];
+  const unitOf = (label: string) => ({ consumption: unit, area: "m²", occupants: t("unit.persons"), custom: "", equal: t("unit.shares"), fixed: "", other: "" })[basisOf(label)];
   return (
     <div className="line">
       <p><strong>{line.name === "total" ? t("bill.line.total") : line.name}: {money(line.amount, currency)}</strong></p>
@@ -155,8 +155,9 @@ function LineBreakdown({ line, currency, unit }: { line: ShareLine; currency: st
               <th scope="row">{t(`basis.${basisOf(p.label)}`)}</th>
               <td className="num">{p.fraction ? percent(p.fraction) : "100 %"}</td>
               <td>
-                {t("bill.basisOf", { quantity: number(p.quantity, 2), total: number(p.total, 2), unit: unitOf(p.label) })}
-                {p.presence ? ` · ${t("bill.daysPresent", { days: number(p.presence) })}` : ""}
+                {p.presence
+                  ? t("bill.basisPresent", { quantity: number(p.quantity, 2), days: number(p.presence), total: number(p.total, 2), unit: unitOf(p.label) })
+                  : t("bill.basisOf", { quantity: number(p.quantity, 2), total: number(p.total, 2), unit: unitOf(p.label) })}
               </td>
               <td className="num">{money(p.exact, currency).replace(/\s/g, "\u00a0")}</td>
             </tr>
@@ -164,8 +165,8 @@ function LineBreakdown({ line, currency, unit }: { line: ShareLine; currency: st
         </tbody>
       </table>
       <p className="rounding">
-        {direction === "none" ? t("bill.roundingNone", { exact: number(line.exact, 6) })
-          : t(direction === "up" ? "bill.roundingUp" : "bill.roundingDown", { exact: number(line.exact, 6), cents: Math.abs(line.rounding) })}
+        {direction === "none" ? t("bill.roundingNone", { exact: `${number(line.exact, 6)} ${currency}` })
+          : t(direction === "up" ? "bill.roundingUp" : "bill.roundingDown", { exact: `${number(line.exact, 6)} ${currency}`, cents: Math.abs(line.rounding) })}
       </p>
     </div>
   );
