@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { signIn } from "../accounts/api";
 import { buildUrl, call, request } from "./client";
 import { ApiError, NetworkError } from "./problem";
-import { currentAccessToken, setAccessToken } from "./tokens";
+import { currentAccessToken, currentUserId, setAccessToken } from "./tokens";
 
 interface Seen {
   url: string;
@@ -37,6 +37,18 @@ beforeEach(() => {
 });
 afterEach(() => {
   globalThis.fetch = realFetch;
+});
+
+describe("the session in memory", () => {
+  it("knows the signed-in user from the access token's sub claim, and nobody without a token", () => {
+    const claims = btoa(JSON.stringify({ sub: "user-42", exp: 1 })).replace(/=+$/, "").replace(/\+/g, "-").replace(/\//g, "_");
+    setAccessToken(`header.${claims}.signature`);
+    expect(currentUserId()).toBe("user-42");
+    setAccessToken("not-a-jwt");
+    expect(currentUserId()).toBeNull();
+    setAccessToken(null);
+    expect(currentUserId()).toBeNull();
+  });
 });
 
 describe("URLs", () => {

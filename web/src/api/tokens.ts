@@ -9,6 +9,18 @@ export function currentAccessToken(): string | null {
   return accessToken;
 }
 
+/** The signed-in user's id: the access token's `sub` claim (read, never verified here: the API verifies). */
+export function currentUserId(): string | null {
+  const payload = accessToken?.split(".")[1];
+  if (!payload) return null;
+  try {
+    const claims = JSON.parse(atob(payload.replace(/-/g, "+").replace(/_/g, "/"))) as { sub?: unknown };
+    return typeof claims.sub === "string" ? claims.sub : null;
+  } catch {
+    return null;
+  }
+}
+
 export function setAccessToken(token: string | null): void {
   const changed = (token === null) !== (accessToken === null);
   accessToken = token;

@@ -1,6 +1,6 @@
 import { createContext, useCallback, useContext, useEffect, useState, type ReactNode } from "react";
 import { refreshSession } from "../api/client";
-import { currentAccessToken, onSignedInChange } from "../api/tokens";
+import { currentAccessToken, currentUserId, onSignedInChange } from "../api/tokens";
 import { loadProfile, type Profile } from "../accounts/api";
 import { isLocale, useI18n } from "../i18n";
 import { startOutbox, syncNow } from "../offline/outbox";
@@ -28,7 +28,7 @@ export function SessionProvider({ children }: { children: ReactNode }) {
   }, [setLocale]);
 
   useEffect(() => {
-    const stopOutbox = startOutbox(() => currentAccessToken() !== null);
+    const stopOutbox = startOutbox(currentUserId);
     const stopListening = onSignedInChange((signedIn) => {
       if (!signedIn) {
         setProfile(null);

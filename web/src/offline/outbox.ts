@@ -10,7 +10,7 @@ import { syncReadings, type SyncResult } from "./sync";
 const queue = new ReadingQueue();
 let entries: QueuedReading[] = [];
 let running: Promise<SyncResult> | null = null;
-let canSend: () => boolean = () => false;
+let sender: () => string | null = () => null;
 const listeners = new Set<() => void>();
 
 async function refresh(): Promise<void> {
@@ -19,15 +19,18 @@ async function refresh(): Promise<void> {
 }
 
 export function syncNow(): Promise<SyncResult | null> {
-  if (!canSend()) return Promise.resolve(null);
-  running ??= syncReadings(queue, async (entry) => { await sendQueuedReading(entry); })
+  const userId = sender();
+  if (!userId) return Promise.resolve(null);
+  running ??= syncReadings(queue, userId, async (entry) => { await sendQueuedReading(entry); })
     .finally(() => { running = null; void refresh(); });
   return running;
 }
 
-export async function queueReading(entry: Omit<QueuedReading, "key" | "queuedAt" | "state" | "problem">): Promise<string> {
+export async function queueReading(entry: Omit<QueuedReading, "key" | "userId" | "queuedAt" | "state" | "problem">): Promise<string> {
+  const userId = sender();
+  if (!userId) throw new Error("not signed in");
   const key = crypto.randomUUID();
-  await queue.add({ ...entry, key, queuedAt: new Date().toISOString(), state: "queued", problem: null });
+  await queue.add({ ...entry, key, userId, queuedAt: new Date().toISOString(), state: "queued", problem: null });
   await refresh();
   void syncNow();
   return key;
@@ -38,9 +41,9 @@ export async function discardReading(key: string): Promise<void> {
   await refresh();
 }
 
-/** Starts the runner: sends when the browser comes back online and whenever `isSignedIn` becomes true. */
-export function startOutbox(isSignedIn: () => boolean): () => void {
-  canSend = isSignedIn;
+/** Starts the runner: sends the signed-in user's readings when the browser comes back online and on sign-in. */
+export function startOutbox(signedInUser: () => string | null): () => void {
+  sender = signedInUser;
   const online = () => void syncNow();
   window.addEventListener("online", online);
   // the network can fail while the browser still says online: retry now and then while readings wait
@@ -59,7 +62,8 @@ function subscribe(listener: () => void): () => void {
 
 export function useQueuedReadings(meterId?: string): QueuedReading[] {
   const all = useSyncExternalStore(subscribe, () => entries);
-  return meterId ? all.filter((e) => e.meterId === meterId) : all;
+  const mine = all.filter((e) => e.userId === sender());
+  return meterId ? mine.filter((e) => e.meterId === meterId) : mine;
 }
 
 function onlineSubscribe(listener: () => void): () => void {

@@ -6,7 +6,7 @@ import { syncReadings } from "./sync";
 
 function reading(key: string, queuedAt: string, value = "100"): QueuedReading {
   return {
-    key, groupId: "g", meterId: "m", value, takenAt: queuedAt, note: null, photo: null, queuedAt,
+    key, userId: "ann", groupId: "g", meterId: "m", value, takenAt: queuedAt, note: null, photo: null, queuedAt,
     state: "queued", problem: null,
   };
 }
@@ -42,7 +42,7 @@ describe("syncing the queue", () => {
     await queue.add(reading("a", "2026-03-01T10:00:00Z"));
     await queue.add(reading("b", "2026-03-02T10:00:00Z"));
     const sentKeys: string[] = [];
-    const result = await syncReadings(queue, async (entry) => { sentKeys.push(entry.key); });
+    const result = await syncReadings(queue, "ann", async (entry) => { sentKeys.push(entry.key); });
     expect(sentKeys).toEqual(["a", "b"]);
     expect(result).toEqual({ sent: ["a", "b"], rejected: [], offline: false });
     expect(await queue.list()).toEqual([]);
@@ -52,7 +52,7 @@ describe("syncing the queue", () => {
     await queue.add(reading("a", "2026-03-01T10:00:00Z"));
     await queue.add(reading("b", "2026-03-02T10:00:00Z"));
     await queue.add(reading("c", "2026-03-03T10:00:00Z"));
-    const result = await syncReadings(queue, async (entry) => {
+    const result = await syncReadings(queue, "ann", async (entry) => {
       if (entry.key === "b") throw new NetworkError(new TypeError("Failed to fetch"));
     });
     expect(result).toEqual({ sent: ["a"], rejected: [], offline: true });
@@ -67,9 +67,9 @@ describe("syncing the queue", () => {
       stored.set(entry.key, (stored.get(entry.key) ?? 0) + 1);
       if (answerLost) { answerLost = false; throw new NetworkError(new TypeError("connection reset")); }
     };
-    await syncReadings(queue, server);
+    await syncReadings(queue, "ann", server);
     expect(await queue.list()).toHaveLength(1);
-    await syncReadings(queue, server);
+    await syncReadings(queue, "ann", server);
     expect(await queue.list()).toHaveLength(0);
     expect([...stored.keys()]).toEqual(["k"]);
   });
@@ -77,7 +77,7 @@ describe("syncing the queue", () => {
   it("keeps a reading the API refused, marked rejected with the reason, and goes on with the next", async () => {
     await queue.add(reading("bad", "2026-03-01T10:00:00Z"));
     await queue.add(reading("good", "2026-03-02T10:00:00Z"));
-    const result = await syncReadings(queue, async (entry) => {
+    const result = await syncReadings(queue, "ann", async (entry) => {
       if (entry.key === "bad") throw problem(400, "the reading goes backwards");
     });
     expect(result.rejected).toEqual(["bad"]);
@@ -85,10 +85,20 @@ describe("syncing the queue", () => {
     expect(left.map((r) => [r.key, r.state, r.problem])).toEqual([["bad", "rejected", "the reading goes backwards"]]);
   });
 
+  it("sends only the signed-in person's readings: a shared phone never sends Ann's reading in Bob's session", async () => {
+    await queue.add(reading("anns", "2026-03-01T10:00:00Z"));
+    await queue.add({ ...reading("bobs", "2026-03-02T10:00:00Z"), userId: "bob" });
+    const sent: string[] = [];
+    const result = await syncReadings(queue, "bob", async (entry) => { sent.push(entry.key); });
+    expect(sent).toEqual(["bobs"]);
+    expect(result.sent).toEqual(["bobs"]);
+    expect((await queue.list()).map((r) => r.key)).toEqual(["anns"]);
+  });
+
   it("a server error or an expired session leaves everything queued", async () => {
     await queue.add(reading("a", "2026-03-01T10:00:00Z"));
     for (const status of [500, 503, 401, 429]) {
-      const result = await syncReadings(queue, async () => { throw problem(status, "later"); });
+      const result = await syncReadings(queue, "ann", async () => { throw problem(status, "later"); });
       expect(result.sent).toEqual([]);
       expect((await queue.list())[0]?.state).toBe("queued");
     }

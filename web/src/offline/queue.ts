@@ -6,6 +6,8 @@
 export interface QueuedReading {
   /** The Idempotency-Key the reading is sent with, every time. */
   key: string;
+  /** Who typed it: only their session sends it (a shared phone never sends one person's reading as another's). */
+  userId: string;
   groupId: string;
   meterId: string;
   value: string;

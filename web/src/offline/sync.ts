@@ -12,13 +12,13 @@ export interface SyncResult {
 }
 
 /**
- * Sends every queued reading, oldest first. A reading leaves the queue only once the API confirmed it; a refusal
+ * Sends every reading `userId` queued, oldest first. A reading leaves the queue only once the API confirmed it; a refusal
  * (4xx problem) keeps it, marked rejected with the API's reason; a network failure or a server error stops the run.
  */
-export async function syncReadings(queue: ReadingQueue, send: SendReading): Promise<SyncResult> {
+export async function syncReadings(queue: ReadingQueue, userId: string, send: SendReading): Promise<SyncResult> {
   const result: SyncResult = { sent: [], rejected: [], offline: false };
   for (const entry of await queue.list()) {
-    if (entry.state !== "queued") continue;
+    if (entry.state !== "queued" || entry.userId !== userId) continue;
     try {
       await send(entry);
       await queue.remove(entry.key);
