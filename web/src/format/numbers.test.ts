@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { formatDate, formatMoney, formatNumber, formatPercent, isZero, parseDecimal, sumDecimals } from "./numbers";
+import { formatDate, formatMoney, formatPeriod, formatNumber, formatPercent, isZero, parseDecimal, sumDecimals } from "./numbers";
 
 const nbsp = (s: string) => s.replace(/[\u00a0\u202f]/g, " ");
 
@@ -23,6 +23,9 @@ describe("money and numbers through Intl", () => {
     expect(formatPercent("0.3", "en")).toBe("30%");
     expect(formatDate("2026-01-31", "en")).toBe("Jan 31, 2026");
     expect(formatDate("2026-01-31", "de")).toBe("31.01.2026");
+    // a Berlin month starts at 23:00 UTC the day before: the label is the local month
+    expect(formatPeriod("2026-10-31T23:00:00Z", "en", "Europe/Berlin", "month")).toBe("Nov 26");
+    expect(formatPeriod("2026-10-31T23:00:00Z", "de", "Europe/Berlin", "day")).toBe("1. Nov.");
   });
 });
 

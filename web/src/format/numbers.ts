@@ -29,6 +29,12 @@ export function formatDateTime(instant: string, locale: string, timeZone?: strin
   return new Intl.DateTimeFormat(locale, { dateStyle: "medium", timeStyle: "short", timeZone }).format(new Date(instant));
 }
 
+/** A chart period's short label: "Nov 26" for a month, "30 Nov" / "Nov 30" for a week or a day. */
+export function formatPeriod(start: string, locale: string, timeZone: string, granularity: "day" | "week" | "month"): string {
+  const options: Intl.DateTimeFormatOptions = granularity === "month" ? { month: "short", year: "2-digit" } : { month: "short", day: "numeric" };
+  return new Intl.DateTimeFormat(locale, { ...options, timeZone }).format(new Date(start));
+}
+
 function separators(locale: string): { decimal: string; group: string } {
   const parts = new Intl.NumberFormat(locale).formatToParts(12345.6);
   return {

@@ -1,5 +1,5 @@
 import { createContext, useContext, useEffect, useMemo, useState, type ReactNode } from "react";
-import { formatDate, formatDateTime, formatMoney, formatNumber, formatPercent, parseDecimal } from "../format/numbers";
+import { formatDate, formatDateTime, formatMoney, formatNumber, formatPercent, formatPeriod, parseDecimal } from "../format/numbers";
 import { de } from "./de";
 import { en, type MessageKey } from "./en";
 
@@ -35,6 +35,7 @@ export interface I18n {
   percent: (fraction: string) => string;
   date: (date: string) => string;
   dateTime: (instant: string, timeZone?: string) => string;
+  period: (start: string, timeZone: string, granularity: "day" | "week" | "month") => string;
   parseNumber: (text: string) => string | null;
 }
 
@@ -48,6 +49,7 @@ function makeI18n(locale: Locale, setLocale: (l: Locale) => void): I18n {
     percent: (fraction) => formatPercent(fraction, locale),
     date: (date) => formatDate(date, locale),
     dateTime: (instant, timeZone) => formatDateTime(instant, locale, timeZone),
+    period: (start, timeZone, granularity) => formatPeriod(start, locale, timeZone, granularity),
     parseNumber: (text) => parseDecimal(text, locale),
   };
 }

@@ -32,10 +32,10 @@ export function Usage() {
 }
 
 function UsageChart({ chart }: { chart: ConsumptionChart }) {
-  const { t, number, dateTime } = useI18n();
+  const { t, number, period } = useI18n();
   const { nameOf } = useGroup();
   const unit = chart.unit ?? "";
-  const label = (start: string) => dateTime(start, chart.timezone).replace(/,? \d{1,2}:\d{2}.*$/, "");
+  const label = (start: string) => period(start, chart.timezone, chart.granularity as "day" | "week" | "month");
   const values = chart.total.values as string[];
   const totalOf = (i: number) => {
     const sum = chart.participants.reduce((acc, p) => acc + Number((p.values as string[])[i] ?? 0), 0);
