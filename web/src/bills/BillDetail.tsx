@@ -1,7 +1,10 @@
+import { useState } from "react";
 import { Link } from "../app/router";
 import { useGroup } from "../groups/GroupContext";
 import { useI18n } from "../i18n";
 import { PayShareSlot } from "../payments/PayShareSlot";
+import { Field } from "../ui/Field";
+import { Form, Submit } from "../ui/Form";
 import { LoadState, Page } from "../ui/Page";
 import { useAction } from "../ui/useAction";
 import { useLoad } from "../ui/useLoad";
@@ -20,6 +23,7 @@ export function BillDetail({ billId }: { billId: string }) {
         <Page title={bill.title ?? t("bill.titleFor", { from: date(String(bill.period.from)), to: date(String(bill.period.to)) })}>
           <Summary bill={bill} />
           <Actions bill={bill} reload={loaded.reload} />
+          <EditDraft bill={bill} reload={loaded.reload} />
           <Inputs bill={bill} />
           <Breakdown bill={bill} />
         </Page>
@@ -60,6 +64,30 @@ function Actions({ bill, reload }: { bill: Bill; reload: () => void }) {
       {bill.state === "review" ? <button type="button" className="secondary" onClick={() => void reopen.run()}>{t("bill.backToDraft")}</button> : null}
       {bill.state === "draft" ? <button type="button" className="danger" onClick={() => void remove.run()}>{t("bill.delete")}</button> : null}
     </div>
+  );
+}
+
+/** A draft's amount and title can change before review; the shares are computed again (PATCH with its version). */
+function EditDraft({ bill, reload }: { bill: Bill; reload: () => void }) {
+  const { t, parseNumber } = useI18n();
+  const { group, canManage } = useGroup();
+  const [total, setTotal] = useState(bill.total ?? "");
+  const [title, setTitle] = useState(bill.title ?? "");
+  const save = useAction(async () => {
+    await updateDraft(group.id, bill, { total: parseNumber(total) ?? total, title: title.trim() || null });
+    reload();
+  });
+  if (!canManage || bill.state !== "draft" || !bill.total) return null;
+  return (
+    <details>
+      <summary>{t("bill.edit")}</summary>
+      <Form onSubmit={save.run} error={save.error} label={t("bill.edit")}>
+        <Field label={t("bill.amount", { currency: bill.currency })} inputMode="decimal" value={total}
+          onChange={(e) => setTotal(e.target.value)} error={save.fieldErrors.total} />
+        <Field label={t("bill.titleField")} value={title} onChange={(e) => setTitle(e.target.value)} error={save.fieldErrors.title} />
+        <Submit pending={save.pending}>{t("action.save")}</Submit>
+      </Form>
+    </details>
   );
 }
 

@@ -9,7 +9,7 @@ import { LoadState, Page } from "../ui/Page";
 import { Notice } from "../ui/Status";
 import { useAction } from "../ui/useAction";
 import { useLoad } from "../ui/useLoad";
-import { changeTenant, listMeters, listReadings, photoLink, type Meter, type Reading } from "./api";
+import { changeTenant, correctReading, listMeters, listReadings, photoLink, type Meter, type Reading } from "./api";
 import { localDateTimeToIso, nowLocalDateTime } from "./time";
 
 export function MeterDetail({ meterId }: { meterId: string }) {
@@ -30,7 +30,7 @@ export function MeterDetail({ meterId }: { meterId: string }) {
         <Page title={t("meter.title", { serial: m.serial })}>
           <RecordReading meter={m} />
           <QueuedReadings meterId={m.id} />
-          <LoadState loaded={readings}>{(items) => <History meter={m} readings={items} />}</LoadState>
+          <LoadState loaded={readings}>{(items) => <History meter={m} readings={items} onCorrected={readings.reload} />}</LoadState>
           {canManage && m.kind === "sub" && !m.removed_at ? <TenantChange meter={m} onChanged={() => { meter.reload(); readings.reload(); }} /> : null}
         </Page>
       )}
@@ -100,9 +100,9 @@ function QueuedReadings({ meterId }: { meterId: string }) {
   );
 }
 
-function History({ meter, readings }: { meter: Meter; readings: Reading[] }) {
+function History({ meter, readings, onCorrected }: { meter: Meter; readings: Reading[]; onCorrected: () => void }) {
   const { t, number, dateTime, date } = useI18n();
-  const { group } = useGroup();
+  const { group, canManage } = useGroup();
   const photo = useAction(async (reading: Reading) => {
     const link = await photoLink(group.id, meter.id, reading.id);
     window.open(link.url, "_blank", "noopener");
@@ -131,6 +131,8 @@ function History({ meter, readings }: { meter: Meter; readings: Reading[] }) {
                   {r.is_flagged ? <span className="badge warn">{t(`review.status.${r.review_status ?? "pending"}` as "review.status.pending")}</span> : null}
                   {r.note ? <span> {r.note}</span> : null}
                   {r.has_photo ? <button type="button" className="link" onClick={() => void photo.run(r)}>{t("reading.viewPhoto")}</button> : null}
+                  {r.corrections.length ? <span className="badge">{t("correction.corrected")}</span> : null}
+                  {canManage ? <CorrectReading meter={meter} reading={r} onCorrected={onCorrected} /> : null}
                 </td>
               </tr>
             ))}
@@ -138,6 +140,29 @@ function History({ meter, readings }: { meter: Meter; readings: Reading[] }) {
         </table>
       )}
     </section>
+  );
+}
+
+function CorrectReading({ meter, reading, onCorrected }: { meter: Meter; reading: Reading; onCorrected: () => void }) {
+  const { t, parseNumber, number } = useI18n();
+  const { group } = useGroup();
+  const [value, setValue] = useState("");
+  const [reason, setReason] = useState("");
+  const correct = useAction(async () => {
+    await correctReading(group.id, meter.id, reading, parseNumber(value) ?? value, reason.trim());
+    onCorrected();
+  });
+  return (
+    <details>
+      <summary>{t("correction.open", { value: number(reading.value) })}</summary>
+      <Form onSubmit={correct.run} error={correct.error} label={t("correction.open", { value: number(reading.value) })}>
+        <Field label={t("correction.value")} inputMode="decimal" required value={value} onChange={(e) => setValue(e.target.value)}
+          error={correct.fieldErrors.value} />
+        <Field label={t("correction.reason")} required value={reason} onChange={(e) => setReason(e.target.value)}
+          error={correct.fieldErrors.reason} />
+        <Submit pending={correct.pending}>{t("correction.submit")}</Submit>
+      </Form>
+    </details>
   );
 }
 
