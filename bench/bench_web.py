@@ -19,7 +19,7 @@ import threading
 from functools import partial
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -32,7 +32,8 @@ BASELINE_HTML = """<!doctype html><html lang="en"><head><meta charset="utf-8"><t
 WATCH_USABLE = """(() => {
   const look = () => {
     if (window.__usable !== undefined) return;
-    const button = [...document.querySelectorAll('button')].find(b => b.textContent.trim() === 'Sign in' && !b.disabled);
+    const button = [...document.querySelectorAll('button')]
+      .find(b => b.textContent.trim() === 'Sign in' && !b.disabled);
     if (button) window.__usable = performance.now();
   };
   new MutationObserver(look).observe(document, {childList: true, subtree: true, attributes: true});
@@ -41,7 +42,8 @@ WATCH_USABLE = """(() => {
 
 
 class _Quiet(SimpleHTTPRequestHandler):
-    extensions_map = {**SimpleHTTPRequestHandler.extensions_map, ".webmanifest": "application/manifest+json"}
+    extensions_map: ClassVar[dict[str, str]] = {**SimpleHTTPRequestHandler.extensions_map,
+                                                ".webmanifest": "application/manifest+json"}
 
     def log_message(self, *args: Any) -> None:
         pass
@@ -110,7 +112,8 @@ def main() -> None:
     app_ms = statistics.median(s[0] for s in samples["app"])
     base_ms = statistics.median(s[0] for s in samples["baseline"])
     app_kb = statistics.median(s[1] for s in samples["app"]) / 1000
-    print(f"web app first load in headless Chromium, {PHONE['width']}x{PHONE['height']}, median of {rounds} fresh contexts")
+    size = f"{PHONE['width']}x{PHONE['height']}"
+    print(f"web app first load in headless Chromium, {size}, median of {rounds} fresh contexts")
     print(f"{'measure':<40}{'app':>10}{'baseline':>11}{'ratio':>8}")
     print(f"{'JS + CSS transferred, gzip (kB)':<40}{app_kb:>10.1f}{BUDGET_KB:>11.1f}{app_kb / BUDGET_KB:>8.2f}"
           "   (baseline: the 150 kB budget)")

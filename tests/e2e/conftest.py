@@ -35,7 +35,7 @@ def chromium() -> Iterator[object]:
 
 
 def save_screenshot(page: object, name: str) -> None:
-    """Writes docs/screenshots/<name>.png from the real app, only when UPDATE_SCREENSHOTS=1 (CI keeps the tree clean)."""
+    """docs/screenshots/<name>.png from the real app, only when UPDATE_SCREENSHOTS=1 (CI keeps the tree clean)."""
     if os.environ.get("UPDATE_SCREENSHOTS") == "1":
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=False)  # type: ignore[attr-defined]

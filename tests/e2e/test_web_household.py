@@ -89,7 +89,8 @@ def test_a_household_signs_up_shares_a_meter_bills_and_settles_up(chromium: Brow
         ann.page.get_by_role("button", name=f"Edit weights of {person.name}").click()
         ann.page.get_by_label(f"Area of {person.name} (m²)").fill(area)
         ann.page.get_by_role("button", name="Save").click()
-        expect(ann.page.get_by_role("row", name=re.compile(rf"^{person.name}\b")).get_by_role("cell").nth(1)).to_have_text(area)
+        row = ann.page.get_by_role("row", name=re.compile(rf"^{person.name}\b"))
+        expect(row.get_by_role("cell").nth(1)).to_have_text(area)
     save_screenshot(ann.page, "members")
 
     # -- meters: one sub-meter each, installed at the start of last month at 0 -----------------------------------
@@ -175,7 +176,8 @@ def test_a_household_signs_up_shares_a_meter_bills_and_settles_up(chromium: Brow
     bob.page.get_by_role("link", name=re.compile(r"^Bill ·")).click()
     share = bob.page.get_by_role("listitem", name="Bob: €26.50")
     expect(share.get_by_role("row", name=re.compile(r"Consumption 70%"))).to_contain_text("50 of 200 kWh")
-    expect(share.get_by_role("row", name=re.compile(r"Area 30%"))).to_contain_text(f"30 m² × {(end - start).days + 1} days present")
+    days = (end - start).days + 1
+    expect(share.get_by_role("row", name=re.compile(r"Area 30%"))).to_contain_text(f"30 m² \u00d7 {days} days present")
 
     # -- payments: Bob records his own from the settle-up plan, Ann records Cy's -----------------------------------
     bob.page.goto(f"/groups/{group_id}/balances")
@@ -191,7 +193,8 @@ def test_a_household_signs_up_shares_a_meter_bills_and_settles_up(chromium: Brow
     ann.page.get_by_role("button", name="Record payment").click()
     expect(ann.page.get_by_text("Everyone is square.")).to_be_visible()
     for person in (ann, bob, cy):
-        expect(ann.page.get_by_role("row", name=re.compile(rf"^{person.name}\b")).get_by_role("cell").last).to_have_text("€0.00")
+        row = ann.page.get_by_role("row", name=re.compile(rf"^{person.name}\b"))
+        expect(row.get_by_role("cell").last).to_have_text("€0.00")
 
     _, ledger = stack.api("GET", f"/groups/{group_id}/balances", token=ann_token)
     assert {b["balance"] for b in ledger["balances"]} == {"0.00"}, ledger

@@ -82,11 +82,12 @@ def test_api_answers_with_money_are_never_served_from_the_service_worker_cache(p
     web_stack.api("POST", "/auth/register", {"email": email, "password": PASSWORD, "name": "Probe"})
     web_stack.api("POST", "/auth/verify-email", {"email": email, "code": web_stack.code_for(email)})
     token = web_stack.token(email, PASSWORD)
-    _, group = web_stack.api("POST", "/groups", {"name": "Probe", "utility_type": "water", "unit": "m3", "currency": "EUR"},
-                             token=token)
+    probe = {"name": "Probe", "utility_type": "water", "unit": "m3", "currency": "EUR"}
+    _, group = web_stack.api("POST", "/groups", probe, token=token)
     balances = f"/api/groups/{group['id']}/balances"
     _controlled_after_reload(page)
-    fetch = "([url, token]) => fetch(url, {headers: {Authorization: 'Bearer ' + token}}).then(r => r.status, e => 'failed')"
+    fetch = "([url, token]) => fetch(url, {headers: {Authorization: 'Bearer ' + token}})" \
+            ".then(r => r.status, e => 'failed')"
     assert page.evaluate(fetch, [balances, token]) == 200
     cached = page.evaluate("""async () => {
         const urls = [];

@@ -41,12 +41,13 @@ class WebStack:
     def __init__(self, data_dir: Path) -> None:
         self.api_port, self.web_port = free_port(), free_port()
         self.web = f"http://127.0.0.1:{self.web_port}"
-        env = {k: v for k, v in os.environ.items() if k not in {"REDIS_URL", "MONGODB_URI", "SES_SENDER", "PHOTO_BUCKET"}}
+        unset = {"REDIS_URL", "MONGODB_URI", "SES_SENDER", "PHOTO_BUCKET"}
+        env = {k: v for k, v in os.environ.items() if k not in unset}
         env |= {"SHAREMETER_DATA_DIR": str(data_dir), "PUBLIC_APP_URL": self.web, "PUBLIC_BASE_URL": f"{self.web}/api",
                 "PYTHONUNBUFFERED": "1"}
         if (ROOT / "tools" / "run.py").exists():
-            command = [sys.executable, "-m", "tools.run", "--port", str(self.api_port), "--web-port", str(self.web_port),
-                       "--no-reload", "--no-build"]
+            command = [sys.executable, "-m", "tools.run", "--port", str(self.api_port),
+                       "--web-port", str(self.web_port), "--no-reload", "--no-build"]
         else:
             command = [sys.executable, str(Path(__file__).with_name("_fallback_web.py")), str(self.api_port),
                        str(self.web_port), str(DIST)]
