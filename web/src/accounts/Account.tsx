@@ -3,6 +3,7 @@ import { navigate } from "../app/router";
 import { useSession } from "../app/session";
 import { LOCALE_NAMES, useI18n, type Locale } from "../i18n";
 import { NotificationPreferences } from "../notifications/NotificationPreferences";
+import { DangerZone } from "../ui/DangerZone";
 import { Field, SelectField } from "../ui/Field";
 import { Form, Submit } from "../ui/Form";
 import { Page } from "../ui/Page";
@@ -24,12 +25,8 @@ export function Account() {
       <NotificationPreferences />
       <SecondFactors />
       <ChangePassword />
-      <section aria-labelledby="sessions">
-        <h2 id="sessions">{t("account.sessions")}</h2>
-        <p>{t("account.sessionsIntro")}</p>
-        {everywhere.error ? <p role="alert" className="alert">{everywhere.error}</p> : null}
-        <button type="button" className="danger" onClick={() => void everywhere.run()}>{t("account.signOutEverywhere")}</button>
-      </section>
+      <DangerZone id="sessions" title={t("account.sessions")} intro={t("account.sessionsIntro")} error={everywhere.error}
+        button={t("account.signOutEverywhere")} onConfirmed={() => void everywhere.run()} />
     </Page>
   );
 }

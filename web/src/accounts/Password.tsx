@@ -7,6 +7,7 @@ import { Page } from "../ui/Page";
 import { Notice } from "../ui/Status";
 import { useAction } from "../ui/useAction";
 import { changePassword, forgotPassword, resetPassword } from "./api";
+import { StepDone } from "./StepDone";
 
 export function ForgotPassword() {
   const { t } = useI18n();
@@ -35,14 +36,7 @@ export function ResetPassword() {
   const action = useAction(async () => resetPassword({
     email: email.trim(), new_password: password, ...(token ? { token } : { code: code.trim() }),
   }));
-  if (action.done) {
-    return (
-      <Page title={t("reset.title")}>
-        <Notice>{t("reset.done")}</Notice>
-        <p><Link to="/sign-in" className="button">{t("signIn.title")}</Link></p>
-      </Page>
-    );
-  }
+  if (action.done) return <StepDone title={t("reset.title")} message={t("reset.done")} />;
   return (
     <Page title={t("reset.title")}>
       <Form onSubmit={action.run} error={action.error}>

@@ -1,13 +1,13 @@
 import { useEffect, useState } from "react";
-import { Link, takeQueryToken } from "../app/router";
+import { takeQueryToken } from "../app/router";
 import { useI18n } from "../i18n";
 import { Field } from "../ui/Field";
 import { Form, Submit } from "../ui/Form";
 import { Page } from "../ui/Page";
-import { Notice } from "../ui/Status";
 import { useAction } from "../ui/useAction";
 import { resendVerification, verifyEmail } from "./api";
 import { pendingEmail, rememberEmail } from "./pending";
+import { StepDone } from "./StepDone";
 
 /** The verify-email link's page (`?token=`, read once and removed from the address bar) and the code form. */
 export function VerifyEmail() {
@@ -23,14 +23,7 @@ export function VerifyEmail() {
   useEffect(() => {
     if (token) void runLink(token);
   }, [token, runLink]);
-  if (byCode.done || byLink.done) {
-    return (
-      <Page title={t("verify.title")}>
-        <Notice>{t("verify.done")}</Notice>
-        <p><Link to="/sign-in" className="button">{t("signIn.title")}</Link></p>
-      </Page>
-    );
-  }
+  if (byCode.done || byLink.done) return <StepDone title={t("verify.title")} message={t("verify.done")} />;
   return (
     <Page title={t("verify.title")}>
       {byLink.error ? <p role="alert" className="alert">{t("verify.linkFailed", { detail: byLink.error })}</p> : null}

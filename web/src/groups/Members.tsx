@@ -2,6 +2,7 @@ import { useState } from "react";
 import { navigate } from "../app/router";
 import { useSession } from "../app/session";
 import { useI18n } from "../i18n";
+import { DangerZone } from "../ui/DangerZone";
 import { Field, SelectField } from "../ui/Field";
 import { Form, Submit } from "../ui/Form";
 import { LoadState, Page } from "../ui/Page";
@@ -136,13 +137,7 @@ function LeaveGroup() {
   const leave = useAction(async () => { await leaveGroup(group.id); navigate("/"); });
   if (!profile) return null;
   return (
-    <section aria-labelledby="leave">
-      <h2 id="leave">{t("leave.title")}</h2>
-      <p>{t("leave.intro")}</p>
-      {leave.error ? <p role="alert" className="alert">{leave.error}</p> : null}
-      <button type="button" className="danger" onClick={() => { if (window.confirm(t("leave.confirm", { group: group.name }))) void leave.run(); }}>
-        {t("leave.submit")}
-      </button>
-    </section>
+    <DangerZone id="leave" title={t("leave.title")} intro={t("leave.intro")} error={leave.error} button={t("leave.submit")}
+      confirm={t("leave.confirm", { group: group.name })} onConfirmed={() => void leave.run()} />
   );
 }

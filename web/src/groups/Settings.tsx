@@ -3,6 +3,7 @@ import { navigate } from "../app/router";
 import { TariffForm } from "../bills/TariffForm";
 import { useI18n } from "../i18n";
 import { SettlementPolicyForm } from "../payments/SettlementPolicyForm";
+import { DangerZone } from "../ui/DangerZone";
 import { Form, Submit } from "../ui/Form";
 import { Page } from "../ui/Page";
 import { Notice } from "../ui/Status";
@@ -34,14 +35,8 @@ export function GroupSettings() {
       </Form>
       <TariffForm />
       <SettlementPolicyForm />
-      <section aria-labelledby="delete-group">
-        <h2 id="delete-group">{t("settings.delete")}</h2>
-        <p>{t("settings.deleteIntro")}</p>
-        {remove.error ? <p role="alert" className="alert">{remove.error}</p> : null}
-        <button type="button" className="danger" onClick={() => { if (window.confirm(t("settings.deleteConfirm", { group: group.name }))) void remove.run(); }}>
-          {t("settings.delete")}
-        </button>
-      </section>
+      <DangerZone id="delete-group" title={t("settings.delete")} intro={t("settings.deleteIntro")} error={remove.error}
+        button={t("settings.delete")} confirm={t("settings.deleteConfirm", { group: group.name })} onConfirmed={() => void remove.run()} />
     </Page>
   );
 }
