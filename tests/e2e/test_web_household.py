@@ -133,6 +133,7 @@ def test_a_household_signs_up_shares_a_meter_bills_and_settles_up(chromium: Brow
     bob.page.get_by_role("button", name="Save reading").click()
     expect(bob.page.get_by_text("Queued: sent when you are back online")).to_be_visible()
     expect(bob.page.get_by_role("status").filter(has_text="1 waiting to send")).to_be_visible()
+    bob.page.get_by_role("heading", name="Readings not sent yet").evaluate("h => h.scrollIntoView({block: 'center'})")
     save_screenshot(bob.page, "reading-queued-offline")
     ann_token = stack.token(ann.email, PASSWORD)
     _, meters = stack.api("GET", f"/groups/{group_id}/meters", token=ann_token)
