@@ -28,7 +28,7 @@ def new_person(browser: Browser, stack: WebStack, name: str) -> Person:
     context = browser.new_context(viewport=PHONE, device_scale_factor=2, locale="en-GB", timezone_id="Europe/Berlin",
                                   base_url=stack.web, is_mobile=True, has_touch=True)
     page = context.new_page()
-    page.set_default_timeout(15_000)
+    page.set_default_timeout(20_000)
     return Person(name, f"{name.lower()}-{uuid.uuid4().hex[:8]}@example.org", context, page)
 
 

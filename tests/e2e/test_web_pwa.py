@@ -22,7 +22,7 @@ pytestmark = pytest.mark.browser
 def page(chromium: Browser, web_stack: WebStack) -> Iterator[Page]:
     context = chromium.new_context(viewport=PHONE, base_url=web_stack.web, locale="en-GB")
     page = context.new_page()
-    page.set_default_timeout(15_000)
+    page.set_default_timeout(20_000)
     yield page
     context.close()
 
