@@ -201,6 +201,24 @@ def test_a_household_signs_up_shares_a_meter_bills_and_settles_up(chromium: Brow
     assert {b["balance"] for b in ledger["balances"]} == {"0.00"}, ledger
     assert len(stack.api("GET", f"/groups/{group_id}/payments", token=ann_token)[1]["items"]) == 2
 
+    # -- CSV import: a refused file lists its rows, nothing is imported; the corrected file goes in whole -----------
+    open_tab(ann, "Meters")
+    ann.page.get_by_role("link", name="Import readings").click()
+    now = datetime.now(BERLIN).replace(microsecond=0) - timedelta(minutes=5)
+    row = now.isoformat()
+    header = "meter_serial,value,taken_at"
+    ann.page.get_by_label("CSV content").fill(f"{header}\nSUB-ANN,101,{row}\nNO-SUCH-METER,7,{row}\n")
+    ann.page.get_by_role("button", name="Import readings").click()
+    report = ann.page.get_by_role("table", name="Rows that were refused")
+    expect(report.get_by_role("cell").first).to_be_visible()  # at least one refused row, with its line and reason
+    check_accessibility(ann.page, "import report")
+    ann.page.get_by_label("CSV content").fill(f"{header}\nSUB-ANN,101,{row}\n")
+    ann.page.get_by_role("button", name="Import readings").click()
+    expect(ann.page.get_by_text("Imported 1 readings for 1 meters")).to_be_visible()
+    ann.page.goto(f"/groups/{group_id}/review")
+    expect(ann.page.get_by_role("heading", name="Review flagged readings")).to_be_visible()
+    check_accessibility(ann.page, "review queue")
+
     # -- the other main screens pass axe too -------------------------------------------------------------------------
     open_tab(ann, "Usage")
     expect(ann.page.get_by_role("img", name=re.compile("Consumption per period"))).to_be_visible()
