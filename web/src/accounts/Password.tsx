@@ -6,6 +6,7 @@ import { Form, Submit } from "../ui/Form";
 import { Page } from "../ui/Page";
 import { Notice } from "../ui/Status";
 import { useAction } from "../ui/useAction";
+import { CodeField, EmailField } from "./AccountFields";
 import { changePassword, forgotPassword, resetPassword } from "./api";
 import { StepDone } from "./StepDone";
 
@@ -17,8 +18,7 @@ export function ForgotPassword() {
     <Page title={t("forgot.title")}>
       {action.done ? <Notice>{t("forgot.sent")}</Notice> : <p>{t("forgot.intro")}</p>}
       <Form onSubmit={action.run} error={action.error}>
-        <Field label={t("field.email")} type="email" autoComplete="email" required value={email}
-          onChange={(e) => setEmail(e.target.value)} error={action.fieldErrors.email} />
+        <EmailField value={email} onChange={setEmail} error={action.fieldErrors.email} />
         <Submit pending={action.pending}>{t("forgot.submit")}</Submit>
       </Form>
       <p><Link to="/reset-password">{t("reset.haveCode")}</Link></p>
@@ -40,11 +40,9 @@ export function ResetPassword() {
   return (
     <Page title={t("reset.title")}>
       <Form onSubmit={action.run} error={action.error}>
-        <Field label={t("field.email")} type="email" autoComplete="username" required value={email}
-          onChange={(e) => setEmail(e.target.value)} error={action.fieldErrors.email} />
+        <EmailField signIn value={email} onChange={setEmail} error={action.fieldErrors.email} />
         {token ? null : (
-          <Field label={t("field.code")} inputMode="numeric" autoComplete="one-time-code" required value={code}
-            onChange={(e) => setCode(e.target.value)} error={action.fieldErrors.code} />
+          <CodeField value={code} onChange={setCode} error={action.fieldErrors.code} />
         )}
         <Field label={t("field.newPassword")} type="password" autoComplete="new-password" required value={password}
           onChange={(e) => setPassword(e.target.value)} error={action.fieldErrors.new_password} />

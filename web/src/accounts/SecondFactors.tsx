@@ -6,6 +6,7 @@ import { Field } from "../ui/Field";
 import { Form, Submit } from "../ui/Form";
 import { Notice } from "../ui/Status";
 import { useAction } from "../ui/useAction";
+import { CodeField } from "./AccountFields";
 import { confirmTotp, setMfaMethod, startTotp } from "./api";
 
 /** Authenticator-app enrolment (password, QR code, first code, recovery codes) and the SMS/email code switches. */
@@ -43,8 +44,7 @@ export function SecondFactors() {
           <p>{t("mfa.scan")}</p>
           <img src={setup.qr_svg} alt={t("mfa.qrAlt")} width={200} height={200} className="qr" />
           <p>{t("mfa.secret")} <code className="secret">{setup.secret}</code></p>
-          <Field label={t("field.code")} inputMode="numeric" autoComplete="one-time-code" required value={code}
-            onChange={(e) => setCode(e.target.value)} error={confirm.fieldErrors.code} />
+          <CodeField value={code} onChange={setCode} error={confirm.fieldErrors.code} />
           <Submit pending={confirm.pending}>{t("mfa.confirm")}</Submit>
         </Form>
       ) : (

@@ -6,6 +6,7 @@ import { Form, Submit } from "../ui/Form";
 import { Page } from "../ui/Page";
 import { Notice } from "../ui/Status";
 import { useAction } from "../ui/useAction";
+import { CodeField, EmailField } from "./AccountFields";
 import { sendSecondFactorCode, signIn, verifySecondFactor, type MfaChallenge, type MfaMethod } from "./api";
 import { afterSignIn, pendingEmail, pendingInvitation } from "./pending";
 
@@ -24,8 +25,7 @@ export function SignIn() {
     <Page title={t("signIn.title")}>
       {pendingInvitation() ? <Notice>{t("invite.signInFirst")}</Notice> : null}
       <Form onSubmit={action.run} error={action.error} label={t("signIn.title")}>
-        <Field label={t("field.email")} type="email" autoComplete="username" required value={email}
-          onChange={(e) => setEmail(e.target.value)} error={action.fieldErrors.email} />
+        <EmailField signIn value={email} onChange={setEmail} error={action.fieldErrors.email} />
         <Field label={t("field.password")} type="password" autoComplete="current-password" required value={password}
           onChange={(e) => setPassword(e.target.value)} error={action.fieldErrors.password} />
         <Submit pending={action.pending}>{t("signIn.submit")}</Submit>
@@ -63,8 +63,10 @@ function SecondFactor({ challenge }: { challenge: MfaChallenge }) {
             {sent ? <span role="status"> {t("mfa.sent")}</span> : null}
           </p>
         ) : null}
-        <Field label={method === "recovery" ? t("mfa.recoveryCode") : t("field.code")} inputMode={method === "recovery" ? "text" : "numeric"}
-          autoComplete="one-time-code" required value={code} onChange={(e) => setCode(e.target.value)} error={verify.fieldErrors.code} />
+        {method === "recovery" ? (
+          <Field label={t("mfa.recoveryCode")} autoComplete="one-time-code" required value={code}
+            onChange={(e) => setCode(e.target.value)} error={verify.fieldErrors.code} />
+        ) : <CodeField value={code} onChange={setCode} error={verify.fieldErrors.code} />}
         <Submit pending={verify.pending}>{t("mfa.submit")}</Submit>
       </Form>
     </Page>

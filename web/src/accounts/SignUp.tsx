@@ -5,6 +5,7 @@ import { Field, SelectField } from "../ui/Field";
 import { Form, Submit } from "../ui/Form";
 import { Page } from "../ui/Page";
 import { useAction } from "../ui/useAction";
+import { EmailField } from "./AccountFields";
 import { signUp } from "./api";
 import { rememberEmail } from "./pending";
 import { TimeZoneField } from "./TimeZoneField";
@@ -26,7 +27,7 @@ export function SignUp() {
     <Page title={t("signUp.title")}>
       <Form onSubmit={action.run} error={action.error} label={t("signUp.title")}>
         <Field label={t("field.name")} autoComplete="name" required value={form.name} onChange={set("name")} error={errors.name} />
-        <Field label={t("field.email")} type="email" autoComplete="email" required value={form.email} onChange={set("email")} error={errors.email} />
+        <EmailField value={form.email} onChange={(email) => setForm({ ...form, email })} error={errors.email} />
         <Field label={t("field.newPassword")} type="password" autoComplete="new-password" required value={form.password}
           onChange={set("password")} error={errors.password} hint={t("signUp.passwordHint")} />
         <Field label={t("field.phoneOptional")} type="tel" autoComplete="tel" value={form.phone} onChange={set("phone")}

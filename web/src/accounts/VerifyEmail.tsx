@@ -1,10 +1,10 @@
 import { useEffect, useState } from "react";
 import { takeQueryToken } from "../app/router";
 import { useI18n } from "../i18n";
-import { Field } from "../ui/Field";
 import { Form, Submit } from "../ui/Form";
 import { Page } from "../ui/Page";
 import { useAction } from "../ui/useAction";
+import { CodeField, EmailField } from "./AccountFields";
 import { resendVerification, verifyEmail } from "./api";
 import { pendingEmail, rememberEmail } from "./pending";
 import { StepDone } from "./StepDone";
@@ -29,10 +29,8 @@ export function VerifyEmail() {
       {byLink.error ? <p role="alert" className="alert">{t("verify.linkFailed", { detail: byLink.error })}</p> : null}
       {byLink.pending ? <p role="status">{t("status.loading")}</p> : <p>{t("verify.intro")}</p>}
       <Form onSubmit={byCode.run} error={byCode.error}>
-        <Field label={t("field.email")} type="email" autoComplete="email" required value={email}
-          onChange={(e) => setEmail(e.target.value)} error={byCode.fieldErrors.email} />
-        <Field label={t("field.code")} inputMode="numeric" autoComplete="one-time-code" required value={code}
-          onChange={(e) => setCode(e.target.value)} error={byCode.fieldErrors.code} />
+        <EmailField value={email} onChange={setEmail} error={byCode.fieldErrors.email} />
+        <CodeField value={code} onChange={setCode} error={byCode.fieldErrors.code} />
         <Submit pending={byCode.pending}>{t("verify.submit")}</Submit>
       </Form>
       <p>
