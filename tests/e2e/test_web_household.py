@@ -68,6 +68,7 @@ def test_a_household_signs_up_shares_a_meter_bills_and_settles_up(chromium: Brow
 
     bob.page.goto(stack.link_for(bob.email, "invitations"))
     expect(bob.page.get_by_role("heading", name="Invitation")).to_be_visible()
+    expect(bob.page.get_by_text("Ann invites you to Flat 3B as Member.")).to_be_visible()
     assert "token=" not in bob.page.url, "the invitation token must leave the address bar once read"
     check_accessibility(bob.page, "invitation landing")
     bob.page.get_by_role("link", name="Create an account").click()

@@ -1,8 +1,6 @@
-"""The web app's real stack for browser tests: the API on embedded defaults behind the web server that serves
-web/dist and proxies /api, exactly as `make run` starts them, on free ports with a fresh data directory.
-
-`python -m tools.run` is make run's supervisor (embedded redis-server, API, web server). Until it is on this branch,
-`_fallback_web` stands in with the same contract (WEB_CONTRACT.md): SPA fallback, /api prefix stripped.
+"""The web app's real stack for browser tests: `python -m tools.run`, make run's supervisor (embedded redis-server,
+the API on embedded defaults, the web server that serves web/dist and proxies /api), on free ports with a fresh data
+directory.
 """
 
 from __future__ import annotations
@@ -19,7 +17,6 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parents[2]
 DIST = ROOT / "web" / "dist"
@@ -43,14 +40,9 @@ class WebStack:
         self.web = f"http://127.0.0.1:{self.web_port}"
         unset = {"REDIS_URL", "MONGODB_URI", "SES_SENDER", "PHOTO_BUCKET"}
         env = {k: v for k, v in os.environ.items() if k not in unset}
-        env |= {"SHAREMETER_DATA_DIR": str(data_dir), "PUBLIC_APP_URL": self.web, "PUBLIC_BASE_URL": f"{self.web}/api",
-                "PYTHONUNBUFFERED": "1"}
-        if (ROOT / "tools" / "run.py").exists():
-            command = [sys.executable, "-m", "tools.run", "--port", str(self.api_port),
-                       "--web-port", str(self.web_port), "--no-reload", "--no-build"]
-        else:
-            command = [sys.executable, str(Path(__file__).with_name("_fallback_web.py")), str(self.api_port),
-                       str(self.web_port), str(DIST)]
+        env |= {"SHAREMETER_DATA_DIR": str(data_dir), "PUBLIC_APP_URL": self.web, "PYTHONUNBUFFERED": "1"}
+        command = [sys.executable, "-m", "tools.run", "--port", str(self.api_port), "--web-port", str(self.web_port),
+                   "--no-reload", "--no-build"]  # make run's supervisor; the fixture builds web/dist (make web-build)
         self.log = (data_dir / "stack.log").open("w")
         self.process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT)
         self._wait_ready()
@@ -99,12 +91,12 @@ class WebStack:
         raise AssertionError(f"no code sent to {recipient}")
 
     def link_for(self, recipient: str, path_part: str) -> str:
-        """The newest link containing ``path_part`` sent to ``recipient``, on the app's origin."""
+        """The newest link containing ``path_part`` sent to ``recipient`` (links land on the app's origin)."""
         for message in self.outbox(recipient):
             for url in re.findall(r"https?://\S+", message["body"]):
                 if path_part in url:
-                    parts = urlsplit(url)
-                    return f"{self.web}{parts.path.removeprefix('/api')}?{parts.query}"
+                    assert url.startswith(f"{self.web}/"), f"a link outside the app: {url}"
+                    return url
         raise AssertionError(f"no {path_part} link sent to {recipient}")
 
     def token(self, email: str, password: str) -> str:

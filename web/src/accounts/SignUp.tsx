@@ -7,13 +7,13 @@ import { Page } from "../ui/Page";
 import { useAction } from "../ui/useAction";
 import { EmailField } from "./AccountFields";
 import { signUp } from "./api";
-import { rememberEmail } from "./pending";
+import { pendingEmail, rememberEmail } from "./pending";
 import { TimeZoneField } from "./TimeZoneField";
 
 export function SignUp() {
   const { t, locale } = useI18n();
   const [form, setForm] = useState({
-    name: "", email: "", password: "", phone: "", locale: locale,
+    name: "", email: pendingEmail(), password: "", phone: "", locale: locale,
     timezone: Intl.DateTimeFormat().resolvedOptions().timeZone,
   });
   const set = (field: keyof typeof form) => (e: { target: { value: string } }) => setForm({ ...form, [field]: e.target.value });

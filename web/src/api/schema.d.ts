@@ -166,7 +166,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Rotate the refresh token; reusing an old one revokes the session */
+        /** Rotate the refresh token (body, or the sm_refresh cookie); reusing an old one revokes the session */
         post: operations["post_auth_refresh"];
         delete?: never;
         options?: never;
@@ -847,6 +847,23 @@ export interface paths {
         put?: never;
         /** Decline an invitation sent to you */
         post: operations["post_invitations_decline"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/invitations/preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Who invites you to which group (the link's page, before sign-in) */
+        post: operations["post_invitations_preview"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1918,6 +1935,30 @@ export interface components {
             /** Next Cursor */
             next_cursor: string | null;
         };
+        /**
+         * InvitationPreview
+         * @description The invitation behind a link, for its page before sign-in (``email``: the invited address, to prefill).
+         */
+        InvitationPreview: {
+            /**
+             * Channel
+             * @enum {string}
+             */
+            channel: "email" | "sms";
+            /** Email */
+            email: string | null;
+            /** Expires At */
+            expires_at: string;
+            /** Group Name */
+            group_name: string;
+            /** Inviter */
+            inviter: string;
+            /**
+             * Role
+             * @enum {string}
+             */
+            role: "owner" | "admin" | "member" | "viewer";
+        };
         /** InvitationToken */
         InvitationToken: {
             /** Token */
@@ -2847,8 +2888,12 @@ export interface components {
             expires_in: number;
             /** Recovery Codes */
             recovery_codes: string[];
-            /** Refresh Token */
-            refresh_token: string;
+            /**
+             * Refresh Token
+             * @description absent when the request sent X-Token-Transport: cookie (the sm_refresh cookie has it)
+             * @default null
+             */
+            refresh_token?: string | null;
             /**
              * Token Type
              * @default Bearer
@@ -2856,10 +2901,16 @@ export interface components {
              */
             token_type?: "Bearer";
         };
-        /** RefreshRequest */
+        /**
+         * RefreshRequest
+         * @description ``{}`` from a browser: with ``X-Token-Transport: cookie`` the ``sm_refresh`` cookie carries the token.
+         */
         RefreshRequest: {
-            /** Refresh Token */
-            refresh_token: string;
+            /**
+             * Refresh Token
+             * @default null
+             */
+            refresh_token?: string | null;
         };
         /** RegisterRequest */
         RegisterRequest: {
@@ -3233,8 +3284,12 @@ export interface components {
             access_token: string;
             /** Expires In */
             expires_in: number;
-            /** Refresh Token */
-            refresh_token: string;
+            /**
+             * Refresh Token
+             * @description absent when the request sent X-Token-Transport: cookie (the sm_refresh cookie has it)
+             * @default null
+             */
+            refresh_token?: string | null;
             /**
              * Token Type
              * @default Bearer
@@ -3328,7 +3383,10 @@ export interface operations {
     post_auth_login: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description `cookie`: the refresh token comes as the HttpOnly `sm_refresh` cookie instead of in the body (browsers); a cross-site request is refused (403) */
+                "X-Token-Transport"?: "cookie";
+            };
             path?: never;
             cookie?: never;
         };
@@ -3341,6 +3399,8 @@ export interface operations {
             /** @description Success */
             200: {
                 headers: {
+                    /** @description with `X-Token-Transport: cookie`: `sm_refresh=<refresh token>; HttpOnly; Secure; SameSite=Strict; Path=<api prefix>/auth; Max-Age=<refresh token lifetime>` */
+                    "Set-Cookie"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3424,6 +3484,8 @@ export interface operations {
             /** @description Success */
             204: {
                 headers: {
+                    /** @description `sm_refresh=; HttpOnly; Secure; SameSite=Strict; Path=<api prefix>/auth; Max-Age=0` */
+                    "Set-Cookie"?: string;
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -3460,6 +3522,8 @@ export interface operations {
             /** @description Success */
             204: {
                 headers: {
+                    /** @description `sm_refresh=; HttpOnly; Secure; SameSite=Strict; Path=<api prefix>/auth; Max-Age=0` */
+                    "Set-Cookie"?: string;
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -3487,7 +3551,10 @@ export interface operations {
     post_auth_mfa_methods: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description `cookie`: the refresh token comes as the HttpOnly `sm_refresh` cookie instead of in the body (browsers); a cross-site request is refused (403) */
+                "X-Token-Transport"?: "cookie";
+            };
             path?: never;
             cookie?: never;
         };
@@ -3500,6 +3567,8 @@ export interface operations {
             /** @description Success */
             200: {
                 headers: {
+                    /** @description with `X-Token-Transport: cookie`: `sm_refresh=<refresh token>; HttpOnly; Secure; SameSite=Strict; Path=<api prefix>/auth; Max-Age=<refresh token lifetime>` */
+                    "Set-Cookie"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3517,6 +3586,15 @@ export interface operations {
             };
             /** @description Not authenticated */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3634,7 +3712,10 @@ export interface operations {
     post_auth_mfa_verify: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description `cookie`: the refresh token comes as the HttpOnly `sm_refresh` cookie instead of in the body (browsers); a cross-site request is refused (403) */
+                "X-Token-Transport"?: "cookie";
+            };
             path?: never;
             cookie?: never;
         };
@@ -3647,6 +3728,8 @@ export interface operations {
             /** @description Success */
             200: {
                 headers: {
+                    /** @description with `X-Token-Transport: cookie`: `sm_refresh=<refresh token>; HttpOnly; Secure; SameSite=Strict; Path=<api prefix>/auth; Max-Age=<refresh token lifetime>` */
+                    "Set-Cookie"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3664,6 +3747,15 @@ export interface operations {
             };
             /** @description Not authenticated */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3712,7 +3804,10 @@ export interface operations {
     post_auth_password_change: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description `cookie`: the refresh token comes as the HttpOnly `sm_refresh` cookie instead of in the body (browsers); a cross-site request is refused (403) */
+                "X-Token-Transport"?: "cookie";
+            };
             path?: never;
             cookie?: never;
         };
@@ -3725,6 +3820,8 @@ export interface operations {
             /** @description Success */
             200: {
                 headers: {
+                    /** @description with `X-Token-Transport: cookie`: `sm_refresh=<refresh token>; HttpOnly; Secure; SameSite=Strict; Path=<api prefix>/auth; Max-Age=<refresh token lifetime>` */
+                    "Set-Cookie"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3742,6 +3839,15 @@ export interface operations {
             };
             /** @description Not authenticated */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3926,9 +4032,15 @@ export interface operations {
     post_auth_refresh: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description `cookie`: the refresh token comes as the HttpOnly `sm_refresh` cookie instead of in the body (browsers); a cross-site request is refused (403) */
+                "X-Token-Transport"?: "cookie";
+            };
             path?: never;
-            cookie?: never;
+            cookie?: {
+                /** @description the refresh token, read only with `X-Token-Transport: cookie` and an empty body */
+                sm_refresh?: string;
+            };
         };
         requestBody: {
             content: {
@@ -3939,6 +4051,8 @@ export interface operations {
             /** @description Success */
             200: {
                 headers: {
+                    /** @description with `X-Token-Transport: cookie`: `sm_refresh=<refresh token>; HttpOnly; Secure; SameSite=Strict; Path=<api prefix>/auth; Max-Age=<refresh token lifetime>` */
+                    "Set-Cookie"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3956,6 +4070,15 @@ export interface operations {
             };
             /** @description Not authenticated */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4073,7 +4196,10 @@ export interface operations {
     post_auth_totp_confirm: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description `cookie`: the refresh token comes as the HttpOnly `sm_refresh` cookie instead of in the body (browsers); a cross-site request is refused (403) */
+                "X-Token-Transport"?: "cookie";
+            };
             path?: never;
             cookie?: never;
         };
@@ -4086,6 +4212,8 @@ export interface operations {
             /** @description Success */
             200: {
                 headers: {
+                    /** @description with `X-Token-Transport: cookie`: `sm_refresh=<refresh token>; HttpOnly; Secure; SameSite=Strict; Path=<api prefix>/auth; Max-Age=<refresh token lifetime>` */
+                    "Set-Cookie"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4103,6 +4231,15 @@ export interface operations {
             };
             /** @description Not authenticated */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -8031,6 +8168,84 @@ export interface operations {
             };
             /** @description Unsupported media type */
             415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A backend is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    post_invitations_preview: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["InvitationToken"];
+            };
+        };
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InvitationPreview"];
+                };
+            };
+            /** @description Invalid request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unsupported media type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -1,11 +1,12 @@
 import { useEffect, useRef, useState } from "react";
 import { Link, navigate, takeQueryToken } from "../app/router";
 import { useSession } from "../app/session";
-import { pendingInvitation, rememberInvitation } from "../accounts/pending";
+import { pendingInvitation, rememberEmail, rememberInvitation } from "../accounts/pending";
 import { useI18n } from "../i18n";
 import { Page } from "../ui/Page";
 import { useAction } from "../ui/useAction";
-import { acceptInvitation, declineInvitation } from "./api";
+import { useLoad } from "../ui/useLoad";
+import { acceptInvitation, declineInvitation, previewInvitation } from "./api";
 
 /**
  * The invitation link's page. The token is taken from the address bar at once and kept in memory: a signed-in person
@@ -33,6 +34,13 @@ export function InvitationLanding() {
   });
   const autoAccepted = useRef(false);
   const hasToken = Boolean(fromLink ?? pendingInvitation());
+  const preview = useLoad(async () => {
+    const token = fromLink ?? pendingInvitation();
+    if (!token || status === "signed-in") return null;
+    const found = await previewInvitation(token);
+    if (found.email) rememberEmail(found.email);
+    return found;
+  }, [fromLink, status]);
   const runAccept = accept.run;
   useEffect(() => {
     if (status === "signed-in" && hasToken && !autoAccepted.current) {
@@ -53,6 +61,10 @@ export function InvitationLanding() {
         </div>
       ) : (
         <>
+          {preview.data ? (
+            <p>{t("invite.preview", { inviter: preview.data.inviter, group: preview.data.group_name, role: t(`role.${preview.data.role}`) })}</p>
+          ) : null}
+          {preview.error ? <p role="alert" className="alert">{preview.error.message}</p> : null}
           <p>{t("invite.landingIntro")}</p>
           <div className="actions">
             <Link to="/sign-in" className="button">{t("signIn.title")}</Link>

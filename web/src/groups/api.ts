@@ -62,6 +62,11 @@ export async function revokeInvitation(groupId: string, invitationId: string): P
   await call("delete", "/groups/{group_id}/invitations/{invitation_id}", { path: { group_id: groupId, invitation_id: invitationId } });
 }
 
+/** Who invites to which group, for the link's page before sign-in (and the invited address, to prefill). */
+export function previewInvitation(token: string) {
+  return call("post", "/invitations/preview", { body: { token } });
+}
+
 export function acceptInvitation(token: string) {
   return call("post", "/invitations/accept", { body: { token } });
 }

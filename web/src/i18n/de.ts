@@ -146,6 +146,7 @@ export const de: Messages = {
   "invite.none": "Keine offenen Einladungen.",
   "invite.pending": "Offene Einladungen",
   "invite.phone": "Ihre Telefonnummer",
+  "invite.preview": "{inviter} lädt dich als {role} in {group} ein.",
   "invite.revoke": "Einladung für {who} zurückziehen",
   "invite.send": "Einladung senden",
   "invite.sent": "Einladung gesendet.",

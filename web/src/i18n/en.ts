@@ -144,6 +144,7 @@ export const en = {
   "invite.none": "No pending invitations.",
   "invite.pending": "Pending invitations",
   "invite.phone": "Their phone",
+  "invite.preview": "{inviter} invites you to {group} as {role}.",
   "invite.revoke": "Revoke invitation for {who}",
   "invite.send": "Send invitation",
   "invite.sent": "Invitation sent.",
