@@ -91,7 +91,7 @@ def test_a_household_signs_up_shares_a_meter_bills_and_settles_up(chromium: Brow
         ann.page.get_by_label(f"Area of {person.name} (m²)").fill(area)
         ann.page.get_by_role("button", name="Save").click()
         row = ann.page.get_by_role("row", name=re.compile(rf"^{person.name}\b"))
-        expect(row.get_by_role("cell").nth(1)).to_have_text(area)
+        expect(row.get_by_role("cell").nth(1)).to_have_text(f"{area} m²")
     save_screenshot(ann.page, "members")
 
     # -- meters: one sub-meter each, installed at the start of last month at 0 -----------------------------------

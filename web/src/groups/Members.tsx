@@ -19,7 +19,7 @@ export function Members() {
     <Page title={t("members.title", { group: group.name })}>
       <table>
         <caption className="visually-hidden">{t("members.title", { group: group.name })}</caption>
-        <thead><tr><th scope="col">{t("field.name")}</th><th scope="col">{t("members.role")}</th><th scope="col">{t("members.area")}</th><th scope="col">{t("members.occupants")}</th>{canManage ? <th scope="col"><span className="visually-hidden">{t("members.actions")}</span></th> : null}</tr></thead>
+        <thead><tr><th scope="col">{t("field.name")}</th><th scope="col">{t("members.role")}</th><th scope="col">{t("members.weights")}</th>{canManage ? <th scope="col"><span className="visually-hidden">{t("members.actions")}</span></th> : null}</tr></thead>
         <tbody>{members.map((m) => <MemberRow key={m.user_id} member={m} />)}</tbody>
       </table>
       {canManage ? <Invitations /> : null}
@@ -29,7 +29,7 @@ export function Members() {
 }
 
 function MemberRow({ member }: { member: Member }) {
-  const { t } = useI18n();
+  const { t, number } = useI18n();
   const { group, canManage, reload } = useGroup();
   const [editing, setEditing] = useState(false);
   const [area, setArea] = useState(member.weights.area ?? "");
@@ -52,25 +52,29 @@ function MemberRow({ member }: { member: Member }) {
               onChange={(e) => void role.run(e.target.value as Role)} options={ROLES.map((r) => [r, t(`role.${r}`)])} />
           ) : t(`role.${member.role}`)}
         </td>
-        <td>{member.weights.area ?? "—"}</td>
-        <td>{member.weights.occupants ?? "—"}</td>
+        <td>{[
+          member.weights.area ? `${number(member.weights.area)} m²` : "",
+          member.weights.occupants ? t("members.persons", { count: number(member.weights.occupants) }) : "",
+        ].filter(Boolean).join(" · ") || "—"}</td>
         {canManage ? (
           <td className="actions">
-            <button type="button" className="secondary" onClick={() => setEditing(!editing)} aria-expanded={editing}>
-              {t("members.editWeights", { name: member.name })}
+            <button type="button" className="secondary" onClick={() => setEditing(!editing)} aria-expanded={editing}
+              aria-label={t("members.editWeights", { name: member.name })}>
+              {t("members.edit")}
             </button>
             {member.role !== "owner" ? (
-              <button type="button" className="danger" onClick={() => { if (window.confirm(t("members.confirmRemove", { name: member.name }))) void remove.run(); }}>
-                {t("members.remove", { name: member.name })}
+              <button type="button" className="danger" aria-label={t("members.remove", { name: member.name })}
+                onClick={() => { if (window.confirm(t("members.confirmRemove", { name: member.name }))) void remove.run(); }}>
+                {t("members.removeShort")}
               </button>
             ) : null}
           </td>
         ) : null}
       </tr>
-      {error ? <tr><td colSpan={5}><p role="alert" className="alert">{error}</p></td></tr> : null}
+      {error ? <tr><td colSpan={4}><p role="alert" className="alert">{error}</p></td></tr> : null}
       {editing ? (
         <tr>
-          <td colSpan={5}>
+          <td colSpan={4}>
             <Form onSubmit={weights.run} error={null} label={t("members.editWeights", { name: member.name })}>
               <Field label={t("members.areaOf", { name: member.name })} inputMode="decimal" value={area}
                 onChange={(e) => setArea(e.target.value)} error={weights.fieldErrors["weights.area"]} />

@@ -27,6 +27,7 @@ export function BarChart({ title, summary, bars, format, estimatedLabel }: {
   const max = Math.max(1, ...values);
   const slot = width / Math.max(1, bars.length);
   const barWidth = Math.max(4, Math.min(48, slot * 0.7));
+  const labelEvery = Math.ceil(bars.length / 6); // at most six period labels fit a phone; the newest always has one
   return (
     <figure className="chart">
       <svg viewBox={`0 0 ${width} ${height}`} role="img" aria-labelledby={`${id}-t ${id}-d`} preserveAspectRatio="xMidYMid meet">
@@ -43,7 +44,7 @@ export function BarChart({ title, summary, bars, format, estimatedLabel }: {
                 <title>{`${bar.label}: ${format(bar.value)}${bar.estimated ? ` (${estimatedLabel})` : ""}`}</title>
               </rect>
               {bars.length <= 12 ? <text x={x + barWidth / 2} y={y - 4} textAnchor="middle" className="bar-value">{format(bar.value)}</text> : null}
-              {bars.length <= 12 ? <text x={x + barWidth / 2} y={height - bottom + 16} textAnchor="middle" className="bar-label">{bar.label}</text> : null}
+              {(bars.length - 1 - i) % labelEvery === 0 ? <text x={x + barWidth / 2} y={height - bottom + 16} textAnchor="middle" className="bar-label">{bar.label}</text> : null}
             </g>
           );
         })}
