@@ -1751,7 +1751,10 @@ export interface components {
              * @default null
              */
             billing_cycle_days?: number | null;
-            /** Currency */
+            /**
+             * Currency
+             * @description ISO 4217 code, e.g. EUR
+             */
             currency: string;
             /**
              * Default Allocation Key
@@ -2772,7 +2775,7 @@ export interface components {
             reason: string;
             /**
              * Value
-             * @description an exact decimal string such as "12345.6"; JSON numbers are refused
+             * @description an exact decimal string such as "12.50"; JSON numbers are refused
              */
             value: string;
             /**
@@ -2795,7 +2798,7 @@ export interface components {
             taken_at: string;
             /**
              * Value
-             * @description an exact decimal string such as "12345.6"; JSON numbers are refused
+             * @description an exact decimal string such as "12.50"; JSON numbers are refused
              */
             value: string;
         };
