@@ -76,3 +76,21 @@ def test_totp_enrolment_second_factor_reset_link_and_sign_out_everywhere(chromiu
     expect(other.page.get_by_role("heading", name="Sign in")).to_be_visible()
     for device in (dana, other):
         device.context.close()
+
+
+def test_a_verify_email_link_is_posted_once_whether_it_works_or_not(chromium: Browser, web_stack: WebStack) -> None:
+    """A link token is good once: the page posts it once, shows the outcome, and does not retry in a loop (it used to
+    re-post a refused token after every render: 97 requests in 1.5 s)."""
+    erin = new_person(chromium, web_stack, "Erin")
+    posted: list[str] = []
+    erin.page.on("request", lambda request: posted.append(request.url)
+                 if request.method == "POST" and request.url.endswith("/api/auth/verify-email") else None)
+    web_stack.api("POST", "/auth/register", {"email": erin.email, "password": PASSWORD, "name": "Erin"})
+
+    erin.page.goto(web_stack.link_for(erin.email, "verify-email"))
+    expect(erin.page.get_by_text("Your email address is confirmed.")).to_be_visible()
+    erin.page.goto("/verify-email?token=" + "x" * 43)  # a token nobody issued
+    expect(erin.page.get_by_text("The link did not work")).to_be_visible()
+    erin.page.wait_for_timeout(1500)  # long enough for the old loop to post dozens of times
+    assert len(posted) == 2, posted
+    erin.context.close()

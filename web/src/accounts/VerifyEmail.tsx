@@ -1,4 +1,4 @@
-import { useEffect, useState } from "react";
+import { useEffect, useRef, useState } from "react";
 import { takeQueryToken } from "../app/router";
 import { useI18n } from "../i18n";
 import { Form, Submit } from "../ui/Form";
@@ -20,8 +20,12 @@ export function VerifyEmail() {
   const resend = useAction(async () => { await resendVerification(email.trim()); setResent(true); });
   const [token] = useState(() => takeQueryToken("token"));
   const runLink = byLink.run;
+  const sent = useRef(false);
   useEffect(() => {
-    if (token) void runLink(token);
+    if (token && !sent.current) {
+      sent.current = true; // a link token is good once: never post it again (re-render, StrictMode's second effect)
+      void runLink(token);
+    }
   }, [token, runLink]);
   if (byCode.done || byLink.done) return <StepDone title={t("verify.title")} message={t("verify.done")} />;
   return (

@@ -1,4 +1,4 @@
-import { useCallback, useState } from "react";
+import { useCallback, useEffect, useRef, useState } from "react";
 import { ApiError, NetworkError } from "../api/problem";
 import { useI18n } from "../i18n";
 
@@ -15,25 +15,28 @@ export interface ActionState {
 export function useAction<A extends unknown[]>(action: (...args: A) => Promise<unknown>) {
   const { t } = useI18n();
   const [state, setState] = useState<ActionState>({ pending: false, error: null, fieldErrors: {}, done: false });
-  const run = useCallback(
-    async (...args: A): Promise<boolean> => {
-      setState({ pending: true, error: null, fieldErrors: {}, done: false });
-      try {
-        await action(...args);
-        setState({ pending: false, error: null, fieldErrors: {}, done: true });
-        return true;
-      } catch (error) {
-        if (error instanceof ApiError) {
-          setState({ pending: false, error: error.problem.detail || error.problem.title, fieldErrors: error.fieldErrors, done: false });
-        } else if (error instanceof NetworkError) {
-          setState({ pending: false, error: t("error.offline"), fieldErrors: {}, done: false });
-        } else {
-          setState({ pending: false, error: error instanceof Error ? error.message : String(error), fieldErrors: {}, done: false });
-        }
-        return false;
+  // `run` stays the same function across renders (the latest action and translations are read when it runs), so an
+  // effect that depends on it fires once, not after every state change it causes.
+  const latest = useRef({ action, t });
+  useEffect(() => {
+    latest.current = { action, t };
+  });
+  const run = useCallback(async (...args: A): Promise<boolean> => {
+    setState({ pending: true, error: null, fieldErrors: {}, done: false });
+    try {
+      await latest.current.action(...args);
+      setState({ pending: false, error: null, fieldErrors: {}, done: true });
+      return true;
+    } catch (error) {
+      if (error instanceof ApiError) {
+        setState({ pending: false, error: error.problem.detail || error.problem.title, fieldErrors: error.fieldErrors, done: false });
+      } else if (error instanceof NetworkError) {
+        setState({ pending: false, error: latest.current.t("error.offline"), fieldErrors: {}, done: false });
+      } else {
+        setState({ pending: false, error: error instanceof Error ? error.message : String(error), fieldErrors: {}, done: false });
       }
-    },
-    [action, t],
-  );
+      return false;
+    }
+  }, []);
   return { ...state, run };
 }
